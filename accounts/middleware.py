@@ -1,0 +1,45 @@
+"""Per-user language and time zone."""
+
+from django.conf import settings
+from django.utils import timezone, translation
+
+
+class UserLanguageMiddleware:
+    """Speak the signed-in user's preferred language.
+
+    Runs after LocaleMiddleware and AuthenticationMiddleware. A language chosen explicitly in
+    this browser (the language cookie set by the language switcher) still wins.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.preferred_language
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+        ):
+            translation.activate(user.preferred_language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
+class OfficeTimezoneMiddleware:
+    """Show times in the office's zone (WIB, WITA or WIT); everything is stored in UTC."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        office = user.office if user.is_authenticated and user.office_id else None
+        if office is not None:
+            timezone.activate(office.zoneinfo)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -1,0 +1,141 @@
+"""Users and the offices they work for.
+
+A user is office staff (belongs to one Office, with a role), a contractor's user (through
+projects.ContractorMembership) or a superuser; never office staff and contractor at once.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Office(models.Model):
+    """A labour office (Disnaker/Pemda), a BPJS Ketenagakerjaan branch, or an inspecting body.
+
+    Its region is a kab/kota or a whole province: staff see the projects of that region.
+    """
+
+    class Kind(models.TextChoices):
+        LABOUR_OFFICE = "labour_office", _("Labour office (Disnaker/Pemda)")
+        BPJS_BRANCH = "bpjs_branch", _("BPJS Ketenagakerjaan branch")
+        INSPECTORATE = "inspectorate", _("Inspectorate or prosecutor's office")
+
+    class TimeZone(models.TextChoices):
+        WIB = "Asia/Jakarta", _("WIB (Asia/Jakarta)")
+        WITA = "Asia/Makassar", _("WITA (Asia/Makassar)")
+        WIT = "Asia/Jayapura", _("WIT (Asia/Jayapura)")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.LABOUR_OFFICE)
+    region = models.ForeignKey(
+        "reference.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="offices",
+        help_text=_("A kab/kota, or a province for an office that oversees the whole province."),
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=40, choices=TimeZone, default=TimeZone.WIB
+    )
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    # Letterhead of warning letters (kop surat), configured by admins.
+    letterhead_government = models.CharField(
+        _("letterhead: government"), max_length=200, blank=True,
+        help_text=_("For example: PEMERINTAH KOTA BEKASI"),
+    )
+    letterhead_agency = models.CharField(
+        _("letterhead: agency"), max_length=200, blank=True,
+        help_text=_("For example: DINAS KETENAGAKERJAAN"),
+    )
+    letter_city = models.CharField(_("city printed on letters"), max_length=100, blank=True)
+    head_name = models.CharField(_("head of office"), max_length=200, blank=True)
+    head_title = models.CharField(_("head's title"), max_length=200, blank=True)
+    head_nip = models.CharField(_("head's NIP"), max_length=30, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "name"],
+                name="accounts_office_unique_name_per_region",
+                violation_error_message=_("This region already has an office with this name."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        # Offices are scoped to a kab/kota or a province, never to a kecamatan.
+        if self.region_id and self.region.level not in (1, 2):
+            raise ValidationError({"region": _("Choose a province or a regency/city.")})
+
+    @property
+    def zoneinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class User(AbstractUser):
+    class OfficeRole(models.TextChoices):
+        EDITOR = "editor", _("Editor")
+        READ_ONLY = "read_only", _("Read only")
+
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    office = models.ForeignKey(
+        Office,
+        verbose_name=_("office"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+    office_role = models.CharField(
+        _("role in the office"), max_length=10, choices=OfficeRole, blank=True
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            # visible_to() reads office + role together: one without the other is meaningless.
+            models.CheckConstraint(
+                condition=Q(office__isnull=True, office_role="")
+                | Q(office__isnull=False, office_role__in=["editor", "read_only"]),
+                name="accounts_user_office_role_with_office",
+                violation_error_message=_("Office staff need both an office and a role."),
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        if self.office_id and self.pk and hasattr(self, "contractor_membership"):
+            raise ValidationError(
+                _("A contractor's user cannot also be office staff; use a separate account.")
+            )
+
+    @property
+    def is_office_staff(self) -> bool:
+        return self.office_id is not None
+
+    @property
+    def can_edit_as_office(self) -> bool:
+        return self.office_id is not None and self.office_role == self.OfficeRole.EDITOR

@@ -1,0 +1,60 @@
+"""Compliance endpoints of the public API (/api/v1)."""
+
+from django.utils import timezone
+from ninja import Query, Router, Schema
+
+from config.api_errors import ApiError, ErrorResponse
+from reference.rupiah import value_before_ppn
+
+from .forms import ContributionQueryForm
+from .models import Tariff
+
+router = Router(tags=["contribution"])
+
+
+class ContributionQuery(Schema):
+    contract_value: str | None = None
+    includes_ppn: str | None = None
+    ppn_rate: str | None = None
+    spk_date: str | None = None
+
+
+class ContributionOut(Schema):
+    contract_value: int
+    base_value: int
+    jkk: int
+    jkm: int
+    total: int
+    tariff: str
+
+
+@router.get(
+    "/contribution",
+    response={200: ContributionOut, 400: ErrorResponse},
+    auth=None,
+    summary="BPJS Ketenagakerjaan contribution of a construction contract",
+    description=(
+        "JKK and JKM on marginal tiers of the contract value before PPN (Permenaker 5/2021). "
+        "`contract_value` in rupiah (digits, or Indonesian format such as 1.250.000.000); "
+        "`includes_ppn` true/false (default false); `ppn_rate` in percent (default 11); "
+        "`spk_date` (YYYY-MM-DD, default today) chooses the tariff. Amounts are whole rupiah."
+    ),
+)
+def contribution(request, params: Query[ContributionQuery]):
+    form = ContributionQueryForm(params.dict(exclude_none=True))
+    if not form.is_valid():
+        raise ApiError.from_form(form)
+    data = form.cleaned_data
+    tariff = Tariff.objects.in_force_on(data.get("spk_date") or timezone.localdate())
+    base = value_before_ppn(
+        data["contract_value"], includes_ppn=data["includes_ppn"], ppn_rate=data["ppn_rate"]
+    )
+    result = tariff.contribution_for_value(base)
+    return {
+        "contract_value": int(data["contract_value"]),
+        "base_value": int(base),
+        "jkk": int(result.jkk),
+        "jkm": int(result.jkm),
+        "total": int(result.total),
+        "tariff": str(tariff),
+    }

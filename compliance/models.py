@@ -1,0 +1,558 @@
+"""BPJS Ketenagakerjaan registrations of projects, their payments, and the compliance flags."""
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from reference.identifiers import validate_bpjs_project_number
+
+from . import contribution
+
+
+class TariffQuerySet(models.QuerySet):
+    def in_force_on(self, day: date) -> "Tariff":
+        """The tariff valid on `day` (a project's SPK date); the newest one wins an overlap."""
+        tariff = (
+            self.filter(valid_from__lte=day)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+            .prefetch_related("tiers")
+            .order_by("-valid_from")
+            .first()
+        )
+        if tariff is None:
+            raise Tariff.DoesNotExist(f"no contribution tariff is in force on {day}")
+        return tariff
+
+
+class Tariff(models.Model):
+    """The contribution rates in force for contracts signed in a period, with their legal basis."""
+
+    name = models.CharField(_("name"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    valid_from = models.DateField(_("valid from (SPK date)"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    wage_jkk_rate = models.DecimalField(
+        _("JKK rate on wages (%)"), max_digits=6, decimal_places=4, default=Decimal("1.74")
+    )
+    wage_jkm_rate = models.DecimalField(
+        _("JKM rate on wages (%)"), max_digits=6, decimal_places=4, default=Decimal("0.30")
+    )
+
+    history = HistoricalRecords()
+    objects = TariffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contribution tariff")
+        verbose_name_plural = _("contribution tariffs")
+        ordering = ["-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="compliance_tariff_validity_in_order",
+                violation_error_message=_("A tariff cannot end before it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["valid_from"],
+                name="compliance_tariff_unique_start",
+                violation_error_message=_("Another tariff starts on this date."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.valid_from:%Y-%m-%d})"
+
+    def as_tiers(self) -> tuple[contribution.Tier, ...]:
+        return tuple(
+            contribution.Tier(t.upper_bound, t.jkk_rate, t.jkm_rate)
+            for t in sorted(self.tiers.all(), key=lambda t: t.position)
+        )
+
+    def contribution_for_value(self, base_value: Decimal) -> contribution.Contribution:
+        return contribution.contribution_on_value(base_value, self.as_tiers())
+
+    def contribution_for_wages(self, wages: Decimal) -> contribution.Contribution:
+        return contribution.contribution_on_wages(wages, (self.wage_jkk_rate, self.wage_jkm_rate))
+
+
+class TariffTier(models.Model):
+    tariff = models.ForeignKey(
+        Tariff, verbose_name=_("tariff"), on_delete=models.CASCADE, related_name="tiers",
+        db_index=False,  # the unique constraint below starts with tariff
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    upper_bound = models.DecimalField(
+        _("up to (rupiah, inclusive)"), max_digits=18, decimal_places=0, null=True, blank=True,
+        help_text=_("Empty for the last tier, which has no upper limit."),
+    )
+    jkk_rate = models.DecimalField(_("JKK rate (%)"), max_digits=6, decimal_places=4)
+    jkm_rate = models.DecimalField(_("JKM rate (%)"), max_digits=6, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("tariff tier")
+        verbose_name_plural = _("tariff tiers")
+        ordering = ["tariff", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tariff", "position"], name="compliance_tarifftier_unique_position",
+                violation_error_message=_("Two tiers of a tariff cannot share a position."),
+            ),
+            models.CheckConstraint(
+                condition=Q(jkk_rate__gte=0, jkm_rate__gte=0, jkk_rate__lt=100, jkm_rate__lt=100),
+                name="compliance_tarifftier_rates_range",
+                violation_error_message=_("Rates are percentages between 0 and 100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(upper_bound__isnull=True) | Q(upper_bound__gt=0),
+                name="compliance_tarifftier_upper_positive",
+                violation_error_message=_("A tier's upper limit must be more than zero."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tariff} #{self.position}"
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from projects.models import Project
+
+        return self.filter(project__in=Project.objects.visible_to(user))
+
+    def covering(self):
+        """The one definition of coverage (domain.md part 0; Perdir 22/2022: 'peserta' from the
+        full payment or the first installment): not rejected, with at least one payment.
+
+        Verification by office staff is a separate state and does not decide coverage.
+        """
+        return self.exclude(status=Registration.Status.REJECTED).filter(
+            Exists(Payment.objects.filter(registration=OuterRef("pk")))
+        )
+
+
+class Registration(models.Model):
+    """A project's registration with BPJS Ketenagakerjaan (JKK and JKM), as the contractor
+    recorded it, and its verification by the office or the BPJS branch."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Awaiting verification")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    bpjs_project_number = models.CharField(
+        _("BPJS project number"), max_length=20, validators=[validate_bpjs_project_number],
+    )
+    registered_on = models.DateField(_("registered on"))
+    coverage_start = models.DateField(_("coverage starts"))
+    coverage_end = models.DateField(_("coverage ends"))
+    tariff = models.ForeignKey(
+        Tariff, verbose_name=_("tariff"), on_delete=models.PROTECT, related_name="+",
+    )
+    assessed_base_value = models.DecimalField(
+        _("contract value assessed (DPP)"), max_digits=18, decimal_places=2
+    )
+    contribution_assessed = models.DecimalField(
+        _("contribution assessed"), max_digits=18, decimal_places=0,
+        help_text=_("The amount in BPJS's assessment letter (surat penetapan iuran)."),
+    )
+    status = models.CharField(
+        _("verification status"), max_length=10, choices=Status, default=Status.SUBMITTED
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("verified or rejected by"),
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified or rejected at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("BPJS registration")
+        verbose_name_plural = _("BPJS registrations")
+        ordering = ["-registered_on", "-id"]
+        constraints = [
+            # covering() and the engine rely on it: at most one live registration per project.
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=~Q(status="rejected"),
+                name="compliance_registration_one_live_per_project",
+                violation_error_message=_(
+                    "This project already has a registration that is not rejected."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(coverage_end__gte=F("coverage_start")),
+                name="compliance_registration_coverage_in_order",
+                violation_error_message=_("Coverage cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(contribution_assessed__gte=0, assessed_base_value__gt=0),
+                name="compliance_registration_amounts_positive",
+                violation_error_message=_("Amounts must be positive."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                name="compliance_registration_rejection_has_reason",
+                violation_error_message=_("A rejection needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="submitted") | Q(verified_at__isnull=False),
+                name="compliance_registration_decision_has_time",
+                violation_error_message=_("A verification or rejection records when it was made."),
+            ),
+        ]
+        indexes = [
+            # The unverified rule and the offices' queue look for submitted registrations by age.
+            models.Index(
+                fields=["created_at"], name="registration_awaiting",
+                condition=Q(status="submitted"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.bpjs_project_number} ({self.project})"
+
+    def clean(self):
+        if self.status == self.Status.REJECTED and not self.rejection_reason.strip():
+            raise ValidationError({"rejection_reason": _("A rejection needs a reason.")})
+        if self.coverage_start and self.coverage_end and self.coverage_end < self.coverage_start:
+            raise ValidationError({"coverage_end": _("Coverage cannot end before it starts.")})
+
+
+def evidence_upload_to(instance, filename):
+    # Content-addressed, no user-supplied name on disk: nothing to guess, nothing to traverse.
+    return f"evidence/{instance.registration.project_id}/{instance.sha256}"
+
+
+class RegistrationEvidence(models.Model):
+    """A certificate, receipt or other proof, stored privately (outside the web root)."""
+
+    class Kind(models.TextChoices):
+        CERTIFICATE = "certificate", _("Participation certificate")
+        RECEIPT = "receipt", _("Payment receipt")
+        OTHER = "other", _("Other document")
+
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE,
+        related_name="evidence",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind)
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=60)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["registration", "uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["application/pdf", "image/jpeg", "image/png"]),
+                name="compliance_evidence_allowed_type",
+                violation_error_message=_("Evidence must be a PDF, JPEG or PNG file."),
+            ),
+            models.CheckConstraint(
+                condition=Q(size__gt=0, size__lte=5 * 1024 * 1024),
+                name="compliance_evidence_size_limit",
+                violation_error_message=_("An evidence file is at most 5 MB."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    @staticmethod
+    def digest(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+
+class Payment(models.Model):
+    """A contribution payment (full, an installment, or the extra due after an addendum)."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("Full payment")
+        INSTALLMENT = "installment", _("Installment (termin)")
+        ADDENDUM = "addendum", _("Extra after an addendum")
+
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE,
+        related_name="payments",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.FULL)
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=0)
+    paid_on = models.DateField(_("paid on"))
+    receipt_number = models.CharField(_("receipt number"), max_length=40)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["registration", "paid_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="compliance_payment_amount_positive",
+                violation_error_message=_("A payment must be more than zero."),
+            ),
+            models.UniqueConstraint(
+                fields=["registration", "receipt_number"],
+                name="compliance_payment_unique_receipt",
+                violation_error_message=_("This receipt number is already recorded."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.receipt_number}: {self.amount}"
+
+
+class FlagQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from projects.models import Project
+
+        return self.filter(project__in=Project.objects.visible_to(user))
+
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+    def counted_violations(self):
+        """Open violations that count: a waived flag stays open but is not counted."""
+        return self.open().filter(severity=ComplianceFlag.Severity.VIOLATION, waived_at__isnull=True)
+
+
+class ComplianceFlag(models.Model):
+    """A gap the engine found on a project, from when it opened until it resolved.
+
+    Rules and thresholds: domain.md part 0. One open flag per project and rule; a condition that
+    returns after a resolution opens a new flag, so the history stays.
+    """
+
+    class Rule(models.TextChoices):
+        UNREGISTERED = "unregistered", _("Not registered with BPJS Ketenagakerjaan")
+        REJECTED = "rejected", _("Registration rejected, nothing new submitted")
+        COVERAGE_GAP = "coverage_gap", _("Coverage ends before the project does")
+        UNDERPAID = "underpaid", _("Contribution paid is below the contribution due")
+        NO_WORKERS = "no_workers", _("Workers not enrolled")
+        UNVERIFIED = "unverified", _("Registration waiting for verification")
+
+    class Severity(models.TextChoices):
+        WARNING = "warning", _("Warning")
+        VIOLATION = "violation", _("Violation")
+
+    class Resolution(models.TextChoices):
+        AUTO = "auto", _("Resolved automatically")
+        STAFF = "staff", _("Resolved by staff")
+
+    class Step(models.IntegerChoices):
+        NONE = 0, _("No letter yet")
+        LETTER_1 = 1, _("Warning letter I sent")
+        LETTER_2 = 2, _("Warning letter II sent")
+        SANCTION = 3, _("Sanction recommended")
+
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("project"), on_delete=models.CASCADE,
+        related_name="flags",
+    )
+    rule = models.CharField(_("rule"), max_length=20, choices=Rule)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity)
+    opened_at = models.DateTimeField(_("opened at"))
+    violation_since = models.DateTimeField(_("violation since"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=8, choices=Resolution, blank=True)
+    resolution_reason = models.TextField(_("reason for resolution"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    # A waived flag stays open but is not counted as a violation; the waiver can be undone.
+    waived_at = models.DateTimeField(_("waived at"), null=True, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("waived by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    waiver_reason = models.TextField(_("reason for waiver"), blank=True)
+    # The contractor's 'being handled' mark: the flag stays open and counts.
+    handling_since = models.DateTimeField(_("being handled since"), null=True, blank=True)
+    handling_note = models.TextField(_("handling note"), blank=True)
+    handling_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("marked as handled by"),
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    escalation_step = models.PositiveSmallIntegerField(
+        _("escalation step"), choices=Step, default=Step.NONE
+    )
+    next_letter_due_on = models.DateField(_("next letter due on"), null=True, blank=True)
+    exposure_score = models.BigIntegerField(_("exposure score"), default=0)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    last_evaluated_at = models.DateTimeField(_("last evaluated at"), null=True, blank=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("compliance flag")
+        verbose_name_plural = _("compliance flags")
+        ordering = ["-exposure_score", "-opened_at"]
+        constraints = [
+            # The scan is idempotent because of this: one open flag per project and rule.
+            models.UniqueConstraint(
+                fields=["project", "rule"],
+                condition=Q(resolved_at__isnull=True),
+                name="compliance_flag_one_open_per_rule",
+                violation_error_message=_("This project already has an open flag for this rule."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(severity="violation") | Q(violation_since__isnull=False),
+                name="compliance_flag_violation_has_since",
+                violation_error_message=_("A violation records since when it is one."),
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution="")
+                | Q(resolved_at__isnull=False, resolved_at__gte=F("opened_at"))
+                & ~Q(resolution=""),
+                name="compliance_flag_resolution_consistent",
+                violation_error_message=_("A resolved flag records how, after it opened."),
+            ),
+            models.CheckConstraint(
+                condition=Q(waived_at__isnull=True) | ~Q(waiver_reason=""),
+                name="compliance_flag_waiver_has_reason",
+                violation_error_message=_("A waiver needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(escalation_step__gte=0, escalation_step__lte=3),
+                name="compliance_flag_step_range",
+            ),
+        ]
+        indexes = [
+            # Office lists page through open flags by exposure (keyset on the stored score).
+            models.Index(
+                fields=["rule", "-exposure_score", "id"], name="flag_open_by_exposure",
+                condition=Q(resolved_at__isnull=True),
+            ),
+            models.Index(
+                fields=["next_letter_due_on"], name="flag_letter_due",
+                condition=Q(resolved_at__isnull=True, next_letter_due_on__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_rule_display()}: {self.project}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def is_waived(self) -> bool:
+        return self.waived_at is not None
+
+
+class FlagEvent(models.Model):
+    """Every transition of a flag, with its time and actor: the flag's history."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        SEVERITY_CHANGED = "severity_changed", _("Severity changed")
+        LETTER_DUE = "letter_due", _("Warning letter due")
+        ESCALATED = "escalated", _("Escalated (letter sent)")
+        WAIVED = "waived", _("Waived")
+        WAIVER_UNDONE = "waiver_undone", _("Waiver undone")
+        HANDLING = "handling", _("Marked as being handled")
+        RESOLVED = "resolved", _("Resolved")
+
+    flag = models.ForeignKey(
+        ComplianceFlag, verbose_name=_("flag"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+        help_text=_("Empty when the compliance engine made the change."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("flag event")
+        verbose_name_plural = _("flag events")
+        ordering = ["flag", "at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class WarningLetter(models.Model):
+    """A warning letter (surat teguran) or sanction recommendation that was sent.
+
+    Recording it is what advances the flag's escalation step; the engine only says which
+    letter is due (PP 86/2013: written warning I, II after 10 days, then sanctions).
+    """
+
+    class Step(models.IntegerChoices):
+        LETTER_1 = 1, _("Warning letter I")
+        LETTER_2 = 2, _("Warning letter II")
+        SANCTION = 3, _("Sanction recommendation")
+
+    flag = models.ForeignKey(
+        ComplianceFlag, verbose_name=_("flag"), on_delete=models.PROTECT, related_name="letters",
+        db_index=False,  # compliance_letter_one_per_step starts with flag
+    )
+    step = models.PositiveSmallIntegerField(_("step"), choices=Step)
+    number = models.CharField(_("letter number"), max_length=120)
+    sent_on = models.DateField(_("sent on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("warning letter")
+        verbose_name_plural = _("warning letters")
+        ordering = ["flag", "step"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["flag", "step"], name="compliance_letter_one_per_step",
+                violation_error_message=_("This letter was already recorded for this flag."),
+            ),
+            models.CheckConstraint(
+                condition=Q(step__gte=1, step__lte=3), name="compliance_letter_step_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_step_display()} {self.number}"

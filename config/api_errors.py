@@ -1,0 +1,36 @@
+"""One JSON error shape for the whole API:
+
+    {"error": {"code": "invalid_parameters", "message": "...", "fields": {"name": ["..."]}}}
+"""
+
+from django.utils.translation import gettext as _
+from ninja import Schema
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]] = {}
+
+
+class ErrorResponse(Schema):
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    def __init__(self, *, status: int, code: str, message: str, fields=None):
+        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+
+    @classmethod
+    def from_form(cls, form) -> "ApiError":
+        fields = {name: list(errors) for name, errors in form.errors.items()}
+        names = ", ".join(fields)
+        return cls(
+            status=400,
+            code="invalid_parameters",
+            message=_("Invalid parameters: %(names)s.") % {"names": names},
+            fields=fields,
+        )
+
+    def as_body(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}

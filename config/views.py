@@ -1,0 +1,25 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from projects.models import Project
+
+
+@login_required
+def home(request):
+    """The landing page after login: a superuser goes to admin, everyone else to their projects."""
+    if request.user.is_superuser:
+        return redirect("admin:index")
+    projects = (
+        Project.objects.visible_to(request.user)
+        .select_related("contractor", "regency")
+        .order_by("-spk_date", "-id")[:50]
+    )
+    return render(request, "home.html", {"projects": projects})
+
+
+@require_GET
+def healthz(request):
+    """The process is up (no database, no broker): for compose health checks."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,89 @@
+"""Rupiah as people type and read it: "Rp 1.250.000.000,00" in, "Rp1.250.000.000" out."""
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+_ALLOWED = re.compile(r"^[0-9.,]+$")
+
+
+def parse_rupiah(text: str | int | Decimal) -> Decimal:
+    """Read an amount typed the Indonesian way (or the English way) into a Decimal.
+
+    "1.250.000.000", "Rp 1.250.000.000,00", "1250000000", "1,250,000,000.00" all give
+    1250000000. A lone separator followed by exactly three digits groups thousands; otherwise
+    it is the decimal mark. When both appear, the last one is the decimal mark.
+    """
+    if isinstance(text, (int, Decimal)):
+        amount = Decimal(text)
+    else:
+        cleaned = re.sub(r"(?i)^\s*rp\.?", "", str(text)).replace(" ", "").replace("\u00a0", "")
+        if not cleaned or not _ALLOWED.match(cleaned):
+            raise ValidationError(
+                _("Enter an amount in rupiah, for example 1.250.000.000."), code="rupiah_format"
+            )
+        amount = _to_decimal(cleaned)
+    if amount < 0:
+        raise ValidationError(_("An amount cannot be negative."), code="rupiah_negative")
+    return amount
+
+
+def _to_decimal(cleaned: str) -> Decimal:
+    last_dot, last_comma = cleaned.rfind("."), cleaned.rfind(",")
+    if last_dot >= 0 and last_comma >= 0:
+        decimal_mark = "." if last_dot > last_comma else ","
+    elif last_dot >= 0 or last_comma >= 0:
+        mark = "." if last_dot >= 0 else ","
+        groups = cleaned.split(mark)
+        is_grouping = all(len(g) == 3 for g in groups[1:]) and 1 <= len(groups[0]) <= 3
+        decimal_mark = None if is_grouping else mark
+    else:
+        decimal_mark = None
+    thousands = {".", ","} - {decimal_mark}
+    integer, _sep, fraction = cleaned.partition(decimal_mark) if decimal_mark else (cleaned, "", "")
+    for mark in thousands:
+        integer = integer.replace(mark, "")
+    if not integer.isdigit() or (fraction and (not fraction.isdigit() or len(fraction) > 2)):
+        raise ValidationError(
+            _("Enter an amount in rupiah, for example 1.250.000.000."), code="rupiah_format"
+        )
+    try:
+        return Decimal(f"{integer}.{fraction or '0'}")
+    except InvalidOperation:
+        raise ValidationError(
+            _("Enter an amount in rupiah, for example 1.250.000.000."), code="rupiah_format"
+        ) from None
+
+
+def round_rupiah(amount: Decimal) -> Decimal:
+    """Whole rupiah, half up (domain.md part 0)."""
+    return Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+def format_rupiah(amount, *, language: str | None = None) -> str:
+    """"Rp1.250.000.000" in Indonesian, "Rp1,250,000,000" in English; cents only when present."""
+    if amount is None or amount == "":
+        return ""
+    amount = Decimal(amount)
+    language = (language or translation.get_language() or "id")[:2]
+    thousands, decimal_mark = (".", ",") if language == "id" else (",", ".")
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    whole, cents = divmod(amount, 1)
+    text = f"{int(whole):,}".replace(",", thousands)
+    if cents:
+        text += decimal_mark + f"{int(cents * 100):02d}"
+    return f"{sign}Rp{text}"
+
+
+def value_before_ppn(value, *, includes_ppn: bool, ppn_rate) -> Decimal:
+    """The value before PPN (DPP), in whole rupiah: contribution tiers apply to it (domain.md
+    §2.4, §2.5). A value entered with PPN is divided by (1 + rate); the caller keeps the value
+    as entered too, so nothing is guessed silently."""
+    value = Decimal(value)
+    if includes_ppn:
+        value = value * 100 / (100 + Decimal(ppn_rate))
+    return round_rupiah(value)

@@ -1,0 +1,178 @@
+"""Construction workers (harian lepas, borongan, PKWT) and their enrollment on projects.
+
+PP 44/2015 Pasal 53 and Permenaker 44/2015: the contractor reports its project workers by name
+and address; they are covered for JKK and JKM through the project's registration.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from reference.identifiers import nik_matches_person, parse_nik, validate_kpj
+
+
+class WorkerQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A contractor sees workers only through its own enrollments; an office through the
+        projects of its region."""
+        from projects.models import Project
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(
+            enrollments__project__in=Project.objects.visible_to(user)
+        ).distinct()
+
+
+class Worker(models.Model):
+    """A person, identified by NIK. The identity is shared by every company that employs them:
+    contractors never edit it; corrections are an office or admin action."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    nik = models.CharField(_("NIK"), max_length=16, unique=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex, blank=True)
+    kpj_number = models.CharField(
+        _("KPJ number"), max_length=11, null=True, blank=True, unique=True,
+        validators=[validate_kpj],
+    )
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = WorkerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+        ordering = ["full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nik__regex=r"^[0-9]{16}$"),
+                name="workers_worker_nik_16_digits",
+                violation_error_message=_("A NIK has exactly 16 digits."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kpj_number__isnull=True) | Q(kpj_number__regex=r"^[0-9]{11}$"),
+                name="workers_worker_kpj_11_digits",
+                violation_error_message=_("A KPJ number has exactly 11 digits."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.masked_nik})"
+
+    @property
+    def masked_nik(self) -> str:
+        return f"{self.nik[:6]}******{self.nik[-4:]}" if self.nik else ""
+
+    def clean(self):
+        if self.kpj_number == "":
+            self.kpj_number = None
+        if not self.nik:
+            return
+        try:
+            parts = parse_nik(self.nik)
+        except ValidationError as error:
+            raise ValidationError({"nik": error.messages}) from None
+        self.nik = parts.nik
+        if self.birth_date is None:
+            self.birth_date = parts.birth_date()
+        if not self.sex:
+            self.sex = self.Sex.FEMALE if parts.is_female else self.Sex.MALE
+        if errors := nik_matches_person(parts, birth_date=self.birth_date, sex=self.sex):
+            raise ValidationError({"nik": errors})
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from projects.models import Project
+
+        return self.filter(project__in=Project.objects.visible_to(user))
+
+    def active(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class Enrollment(models.Model):
+    """A worker on a project. Changes are due within 30 working days (Perdir BPJS TK 22/2022)."""
+
+    class EmploymentType(models.TextChoices):
+        HARIAN_LEPAS = "harian_lepas", _("Daily worker (harian lepas)")
+        BORONGAN = "borongan", _("Piece-rate worker (borongan)")
+        PKWT = "pkwt", _("Fixed-term contract (PKWT)")
+
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("project"), on_delete=models.CASCADE,
+        related_name="enrollments",
+    )
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("worker"), on_delete=models.PROTECT, related_name="enrollments",
+    )
+    job_title = models.CharField(_("job"), max_length=120, blank=True)
+    employment_type = models.CharField(
+        _("employment type"), max_length=14, choices=EmploymentType,
+        default=EmploymentType.HARIAN_LEPAS,
+    )
+    started_on = models.DateField(_("started on"))
+    planned_end_on = models.DateField(_("planned end"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            # enroll_worker() and the bulk import rely on it: one active enrollment per worker
+            # and project (a worker who left and came back gets a new row).
+            models.UniqueConstraint(
+                fields=["project", "worker"],
+                condition=Q(ended_on__isnull=True),
+                name="workers_enrollment_one_active_per_project",
+                violation_error_message=_("This worker is already enrolled on this project."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="workers_enrollment_end_after_start",
+                violation_error_message=_("An enrollment cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_end_on__isnull=True) | Q(planned_end_on__gte=F("started_on")),
+                name="workers_enrollment_planned_end_after_start",
+                violation_error_message=_("The planned end cannot be before the start."),
+            ),
+        ]
+        indexes = [
+            # The no_workers rule and dashboards count active enrollments per project.
+            models.Index(
+                fields=["project"], name="enrollment_active_by_project",
+                condition=Q(ended_on__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.worker} @ {self.project}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_on is None
