@@ -48,11 +48,15 @@ class Office(models.Model):
     address = models.TextField(_("address"), blank=True)
     # Letterhead of warning letters (kop surat), configured by admins.
     letterhead_government = models.CharField(
-        _("letterhead: government"), max_length=200, blank=True,
+        _("letterhead: government"),
+        max_length=200,
+        blank=True,
         help_text=_("For example: PEMERINTAH KOTA BEKASI"),
     )
     letterhead_agency = models.CharField(
-        _("letterhead: agency"), max_length=200, blank=True,
+        _("letterhead: agency"),
+        max_length=200,
+        blank=True,
         help_text=_("For example: DINAS KETENAGAKERJAAN"),
     )
     letter_city = models.CharField(_("city printed on letters"), max_length=100, blank=True)

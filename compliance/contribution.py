@@ -96,7 +96,8 @@ def extra_contribution(old_value: Decimal, new_value: Decimal, tiers=STANDARD_TI
 
     A reduction (kerja kurang) owes nothing back.
     """
-    difference = contribution_on_value(new_value, tiers).total - contribution_on_value(
-        old_value, tiers
-    ).total
+    difference = (
+        contribution_on_value(new_value, tiers).total
+        - contribution_on_value(old_value, tiers).total
+    )
     return max(difference, Decimal(0))

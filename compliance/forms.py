@@ -13,13 +13,18 @@ class ContributionQueryForm(forms.Form):
     """Parameters of the contribution calculator (API and, later, the live form preview)."""
 
     contract_value = RupiahField(
-        label=_("contract value"), min_value=Decimal(1),
+        label=_("contract value"),
+        min_value=Decimal(1),
         error_messages={"required": _("Give the contract value in rupiah.")},
     )
     includes_ppn = forms.CharField(label=_("value includes PPN"), required=False)
     ppn_rate = forms.DecimalField(
-        label=_("PPN rate (%)"), required=False, min_value=0, max_value=100,
-        max_digits=5, decimal_places=2,
+        label=_("PPN rate (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
     )
     spk_date = forms.DateField(label=_("SPK date"), required=False)
 

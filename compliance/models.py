@@ -83,12 +83,19 @@ class Tariff(models.Model):
 
 class TariffTier(models.Model):
     tariff = models.ForeignKey(
-        Tariff, verbose_name=_("tariff"), on_delete=models.CASCADE, related_name="tiers",
+        Tariff,
+        verbose_name=_("tariff"),
+        on_delete=models.CASCADE,
+        related_name="tiers",
         db_index=False,  # the unique constraint below starts with tariff
     )
     position = models.PositiveSmallIntegerField(_("position"))
     upper_bound = models.DecimalField(
-        _("up to (rupiah, inclusive)"), max_digits=18, decimal_places=0, null=True, blank=True,
+        _("up to (rupiah, inclusive)"),
+        max_digits=18,
+        decimal_places=0,
+        null=True,
+        blank=True,
         help_text=_("Empty for the last tier, which has no upper limit."),
     )
     jkk_rate = models.DecimalField(_("JKK rate (%)"), max_digits=6, decimal_places=4)
@@ -100,7 +107,8 @@ class TariffTier(models.Model):
         ordering = ["tariff", "position"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tariff", "position"], name="compliance_tarifftier_unique_position",
+                fields=["tariff", "position"],
+                name="compliance_tarifftier_unique_position",
                 violation_error_message=_("Two tiers of a tariff cannot share a position."),
             ),
             models.CheckConstraint(
@@ -146,23 +154,32 @@ class Registration(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     project = models.ForeignKey(
-        "projects.Project", verbose_name=_("project"), on_delete=models.PROTECT,
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
         related_name="registrations",
     )
     bpjs_project_number = models.CharField(
-        _("BPJS project number"), max_length=20, validators=[validate_bpjs_project_number],
+        _("BPJS project number"),
+        max_length=20,
+        validators=[validate_bpjs_project_number],
     )
     registered_on = models.DateField(_("registered on"))
     coverage_start = models.DateField(_("coverage starts"))
     coverage_end = models.DateField(_("coverage ends"))
     tariff = models.ForeignKey(
-        Tariff, verbose_name=_("tariff"), on_delete=models.PROTECT, related_name="+",
+        Tariff,
+        verbose_name=_("tariff"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     assessed_base_value = models.DecimalField(
         _("contract value assessed (DPP)"), max_digits=18, decimal_places=2
     )
     contribution_assessed = models.DecimalField(
-        _("contribution assessed"), max_digits=18, decimal_places=0,
+        _("contribution assessed"),
+        max_digits=18,
+        decimal_places=0,
         help_text=_("The amount in BPJS's assessment letter (surat penetapan iuran)."),
     )
     status = models.CharField(
@@ -170,13 +187,21 @@ class Registration(models.Model):
     )
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("verified or rejected by"),
-        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified or rejected by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     verified_at = models.DateTimeField(_("verified or rejected at"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -222,7 +247,8 @@ class Registration(models.Model):
         indexes = [
             # The unverified rule and the offices' queue look for submitted registrations by age.
             models.Index(
-                fields=["created_at"], name="registration_awaiting",
+                fields=["created_at"],
+                name="registration_awaiting",
                 condition=Q(status="submitted"),
             ),
         ]
@@ -251,7 +277,9 @@ class RegistrationEvidence(models.Model):
         OTHER = "other", _("Other document")
 
     registration = models.ForeignKey(
-        Registration, verbose_name=_("registration"), on_delete=models.CASCADE,
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
         related_name="evidence",
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind)
@@ -261,8 +289,12 @@ class RegistrationEvidence(models.Model):
     size = models.PositiveIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
@@ -302,7 +334,9 @@ class Payment(models.Model):
         ADDENDUM = "addendum", _("Extra after an addendum")
 
     registration = models.ForeignKey(
-        Registration, verbose_name=_("registration"), on_delete=models.CASCADE,
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
         related_name="payments",
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.FULL)
@@ -310,8 +344,12 @@ class Payment(models.Model):
     paid_on = models.DateField(_("paid on"))
     receipt_number = models.CharField(_("receipt number"), max_length=40)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -349,7 +387,9 @@ class FlagQuerySet(models.QuerySet):
 
     def counted_violations(self):
         """Open violations that count: a waived flag stays open but is not counted."""
-        return self.open().filter(severity=ComplianceFlag.Severity.VIOLATION, waived_at__isnull=True)
+        return self.open().filter(
+            severity=ComplianceFlag.Severity.VIOLATION, waived_at__isnull=True
+        )
 
 
 class ComplianceFlag(models.Model):
@@ -382,7 +422,9 @@ class ComplianceFlag(models.Model):
         SANCTION = 3, _("Sanction recommended")
 
     project = models.ForeignKey(
-        "projects.Project", verbose_name=_("project"), on_delete=models.CASCADE,
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
         related_name="flags",
     )
     rule = models.CharField(_("rule"), max_length=20, choices=Rule)
@@ -393,22 +435,34 @@ class ComplianceFlag(models.Model):
     resolution = models.CharField(_("resolution"), max_length=8, choices=Resolution, blank=True)
     resolution_reason = models.TextField(_("reason for resolution"), blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # A waived flag stays open but is not counted as a violation; the waiver can be undone.
     waived_at = models.DateTimeField(_("waived at"), null=True, blank=True)
     waived_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("waived by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("waived by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     waiver_reason = models.TextField(_("reason for waiver"), blank=True)
     # The contractor's 'being handled' mark: the flag stays open and counts.
     handling_since = models.DateTimeField(_("being handled since"), null=True, blank=True)
     handling_note = models.TextField(_("handling note"), blank=True)
     handling_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("marked as handled by"),
-        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked as handled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     escalation_step = models.PositiveSmallIntegerField(
         _("escalation step"), choices=Step, default=Step.NONE
@@ -439,8 +493,7 @@ class ComplianceFlag(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True, resolution="")
-                | Q(resolved_at__isnull=False, resolved_at__gte=F("opened_at"))
-                & ~Q(resolution=""),
+                | Q(resolved_at__isnull=False, resolved_at__gte=F("opened_at")) & ~Q(resolution=""),
                 name="compliance_flag_resolution_consistent",
                 violation_error_message=_("A resolved flag records how, after it opened."),
             ),
@@ -457,11 +510,13 @@ class ComplianceFlag(models.Model):
         indexes = [
             # Office lists page through open flags by exposure (keyset on the stored score).
             models.Index(
-                fields=["rule", "-exposure_score", "id"], name="flag_open_by_exposure",
+                fields=["rule", "-exposure_score", "id"],
+                name="flag_open_by_exposure",
                 condition=Q(resolved_at__isnull=True),
             ),
             models.Index(
-                fields=["next_letter_due_on"], name="flag_letter_due",
+                fields=["next_letter_due_on"],
+                name="flag_letter_due",
                 condition=Q(resolved_at__isnull=True, next_letter_due_on__isnull=False),
             ),
         ]
@@ -497,8 +552,12 @@ class FlagEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text=_("Empty when the compliance engine made the change."),
     )
     note = models.TextField(_("note"), blank=True)
@@ -526,15 +585,22 @@ class WarningLetter(models.Model):
         SANCTION = 3, _("Sanction recommendation")
 
     flag = models.ForeignKey(
-        ComplianceFlag, verbose_name=_("flag"), on_delete=models.PROTECT, related_name="letters",
+        ComplianceFlag,
+        verbose_name=_("flag"),
+        on_delete=models.PROTECT,
+        related_name="letters",
         db_index=False,  # compliance_letter_one_per_step starts with flag
     )
     step = models.PositiveSmallIntegerField(_("step"), choices=Step)
     number = models.CharField(_("letter number"), max_length=120)
     sent_on = models.DateField(_("sent on"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
@@ -546,11 +612,13 @@ class WarningLetter(models.Model):
         ordering = ["flag", "step"]
         constraints = [
             models.UniqueConstraint(
-                fields=["flag", "step"], name="compliance_letter_one_per_step",
+                fields=["flag", "step"],
+                name="compliance_letter_one_per_step",
                 violation_error_message=_("This letter was already recorded for this flag."),
             ),
             models.CheckConstraint(
-                condition=Q(step__gte=1, step__lte=3), name="compliance_letter_step_range",
+                condition=Q(step__gte=1, step__lte=3),
+                name="compliance_letter_step_range",
             ),
         ]
 

@@ -31,7 +31,8 @@ def _validation_error(request, exc: NinjaValidationError):
         name = str(error.get("loc", ["", "request"])[-1])
         fields.setdefault(name, []).append(str(error.get("msg", _("Invalid value."))))
     error = ApiError(
-        status=400, code="invalid_parameters",
+        status=400,
+        code="invalid_parameters",
         message=_("Invalid parameters: %(names)s.") % {"names": ", ".join(fields)},
         fields=fields,
     )

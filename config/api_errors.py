@@ -1,6 +1,6 @@
 """One JSON error shape for the whole API:
 
-    {"error": {"code": "invalid_parameters", "message": "...", "fields": {"name": ["..."]}}}
+{"error": {"code": "invalid_parameters", "message": "...", "fields": {"name": ["..."]}}}
 """
 
 from django.utils.translation import gettext as _

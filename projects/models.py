@@ -49,26 +49,43 @@ class Contractor(models.Model):
 
     legal_name = models.CharField(_("legal name"), max_length=255)
     npwp = models.CharField(
-        _("NPWP"), max_length=16, unique=True, validators=[validate_npwp],
+        _("NPWP"),
+        max_length=16,
+        unique=True,
+        validators=[validate_npwp],
         help_text=_("15 or 16 digits; stored in the 16-digit form."),
     )
     nib = models.CharField(
-        _("NIB"), max_length=13, unique=True, null=True, blank=True, validators=[validate_nib],
+        _("NIB"),
+        max_length=13,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_nib],
     )
     npp = models.CharField(
-        _("BPJS company number (NPP)"), max_length=8, blank=True, validators=[validate_npp],
+        _("BPJS company number (NPP)"),
+        max_length=8,
+        blank=True,
+        validators=[validate_npp],
     )
     qualification = models.CharField(
         _("qualification"), max_length=12, choices=Qualification, blank=True
     )
     address = models.TextField(_("address"), blank=True)
     province = models.ForeignKey(
-        "reference.Region", verbose_name=_("province"), on_delete=models.PROTECT,
-        related_name="+", limit_choices_to={"level": 1},
+        "reference.Region",
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": 1},
     )
     regency = models.ForeignKey(
-        "reference.Region", verbose_name=_("regency/city"), on_delete=models.PROTECT,
-        related_name="+", limit_choices_to={"level": 2},
+        "reference.Region",
+        verbose_name=_("regency/city"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": 2},
     )
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     email = models.EmailField(_("email"), blank=True)
@@ -76,8 +93,12 @@ class Contractor(models.Model):
     source = models.CharField(_("source"), max_length=12, choices=Source, default=Source.OFFICE)
     confirmed_at = models.DateTimeField(_("confirmed by the office at"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -111,7 +132,9 @@ class Contractor(models.Model):
         if self.nib == "":
             self.nib = None
         if self.regency_id and self.province_id and self.regency.parent_id != self.province_id:
-            raise ValidationError({"regency": _("This regency/city is not in the province chosen.")})
+            raise ValidationError(
+                {"regency": _("This regency/city is not in the province chosen.")}
+            )
 
     @property
     def is_confirmed(self) -> bool:
@@ -122,11 +145,15 @@ class ContractorMembership(models.Model):
     """A user working for a contractor; the company admin invites and removes colleagues."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
         related_name="contractor_membership",
     )
     contractor = models.ForeignKey(
-        Contractor, verbose_name=_("contractor"), on_delete=models.CASCADE,
+        Contractor,
+        verbose_name=_("contractor"),
+        on_delete=models.CASCADE,
         related_name="memberships",
     )
     is_company_admin = models.BooleanField(_("company admin"), default=False)
@@ -153,17 +180,27 @@ class WorkUnit(models.Model):
 
     name = models.CharField(_("name"), max_length=255)
     klpd_code = models.CharField(
-        _("KLPD code"), max_length=20, blank=True,
+        _("KLPD code"),
+        max_length=20,
+        blank=True,
         help_text=_("LKPP code of the ministry or regional government, for example D197."),
     )
     satker_code = models.CharField(_("satker code"), max_length=40, blank=True)
     province = models.ForeignKey(
-        "reference.Region", verbose_name=_("province"), on_delete=models.PROTECT,
-        related_name="+", limit_choices_to={"level": 1},
+        "reference.Region",
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": 1},
     )
     regency = models.ForeignKey(
-        "reference.Region", verbose_name=_("regency/city"), on_delete=models.PROTECT,
-        related_name="+", null=True, blank=True, limit_choices_to={"level": 2},
+        "reference.Region",
+        verbose_name=_("regency/city"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        limit_choices_to={"level": 2},
         help_text=_("Empty for a provincial or national work unit."),
     )
     ppk_name = models.CharField(_("PPK name"), max_length=200, blank=True)
@@ -246,16 +283,24 @@ class Project(models.Model):
         WAGES = "wages", _("Wages (1.74% JKK + 0.30% JKM)")
 
     contractor = models.ForeignKey(
-        Contractor, verbose_name=_("main contractor"), on_delete=models.PROTECT,
+        Contractor,
+        verbose_name=_("main contractor"),
+        on_delete=models.PROTECT,
         related_name="projects",
     )
     work_unit = models.ForeignKey(
-        WorkUnit, verbose_name=_("owner (work unit)"), on_delete=models.PROTECT,
+        WorkUnit,
+        verbose_name=_("owner (work unit)"),
+        on_delete=models.PROTECT,
         related_name="projects",
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("main project (for a subcontract)"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="subcontracts",
+        "self",
+        verbose_name=_("main project (for a subcontract)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subcontracts",
     )
     name = models.CharField(_("project name"), max_length=500)
     spk_number = models.CharField(_("contract (SPK) number"), max_length=120)
@@ -265,37 +310,60 @@ class Project(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PLANNED)
     bast_date = models.DateField(_("handover (BAST) date"), null=True, blank=True)
     contract_value = models.DecimalField(
-        _("contract value as entered"), max_digits=18, decimal_places=2,
+        _("contract value as entered"),
+        max_digits=18,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("1"))],
     )
     includes_ppn = models.BooleanField(
-        _("value includes PPN"), default=False,
+        _("value includes PPN"),
+        default=False,
         help_text=_("Contributions are computed on the value before PPN (DPP)."),
     )
     ppn_rate = models.DecimalField(
-        _("PPN rate (%)"), max_digits=5, decimal_places=2, default=Decimal("11"),
+        _("PPN rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("11"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     contribution_basis = models.CharField(
-        _("contribution basis"), max_length=16, choices=ContributionBasis,
+        _("contribution basis"),
+        max_length=16,
+        choices=ContributionBasis,
         default=ContributionBasis.CONTRACT_VALUE,
     )
     wage_total = models.DecimalField(
-        _("total wages of the project"), max_digits=18, decimal_places=2, null=True, blank=True,
+        _("total wages of the project"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("Only for the wage basis: the wages of all project workers over the project."),
     )
     funding_source = models.CharField(_("funding source"), max_length=12, choices=FundingSource)
     province = models.ForeignKey(
-        "reference.Region", verbose_name=_("province"), on_delete=models.PROTECT,
-        related_name="+", limit_choices_to={"level": 1},
+        "reference.Region",
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": 1},
     )
     regency = models.ForeignKey(
-        "reference.Region", verbose_name=_("regency/city"), on_delete=models.PROTECT,
-        related_name="+", limit_choices_to={"level": 2},
+        "reference.Region",
+        verbose_name=_("regency/city"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": 2},
     )
     district = models.ForeignKey(
-        "reference.Region", verbose_name=_("district (kecamatan)"), on_delete=models.PROTECT,
-        related_name="+", null=True, blank=True, limit_choices_to={"level": 3},
+        "reference.Region",
+        verbose_name=_("district (kecamatan)"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        limit_choices_to={"level": 3},
     )
     address = models.TextField(_("location address"), blank=True)
     kode_tender = models.CharField(
@@ -312,7 +380,9 @@ class Project(models.Model):
     # registration due date. (The contribution due follows from the DPP and the tariff of the
     # SPK date: compliance computes it, in SQL for scans.)
     current_base_value = models.DecimalField(
-        _("current contract value before PPN (DPP)"), max_digits=18, decimal_places=2,
+        _("current contract value before PPN (DPP)"),
+        max_digits=18,
+        decimal_places=2,
         editable=False,
     )
     current_end_date = models.DateField(_("current end date"), editable=False)
@@ -324,8 +394,12 @@ class Project(models.Model):
     )
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -397,13 +471,16 @@ class Project(models.Model):
         indexes = [
             # Region dashboards and lists filter on the region and status, newest first.
             models.Index(fields=["regency", "status", "-spk_date"], name="project_regency_status"),
-            models.Index(fields=["province", "status", "-spk_date"], name="project_province_status"),
+            models.Index(
+                fields=["province", "status", "-spk_date"], name="project_province_status"
+            ),
             models.Index(fields=["contractor", "-spk_date"], name="project_contractor"),
             # The unregistered rule compares this column with today on active projects.
             models.Index(fields=["registration_due_on"], name="project_due_on"),
             # The incremental evaluation sweeps the few marked rows.
             models.Index(
-                fields=["needs_evaluation_at"], name="project_needs_evaluation",
+                fields=["needs_evaluation_at"],
+                name="project_needs_evaluation",
                 condition=Q(needs_evaluation_at__isnull=False),
             ),
         ]
@@ -423,7 +500,9 @@ class Project(models.Model):
         if self.parent_id and self.parent_id == self.pk:
             errors["parent"] = _("A project cannot be its own main project.")
         if self.parent_id and self.parent.parent_id:
-            errors["parent"] = _("A subcontract belongs to a main project, not to another subcontract.")
+            errors["parent"] = _(
+                "A subcontract belongs to a main project, not to another subcontract."
+            )
         if self.status == self.Status.FINISHED and not self.bast_date:
             errors["bast_date"] = _("A finished project needs its handover (BAST) date.")
         if self.kode_tender == "":
@@ -448,14 +527,21 @@ class Amendment(models.Model):
     """
 
     project = models.ForeignKey(
-        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="amendments",
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="amendments",
         db_index=False,  # projects_amendment_unique_sequence starts with project
     )
     sequence = models.PositiveSmallIntegerField(_("addendum number"))
     signed_on = models.DateField(_("signed on"))
     document_number = models.CharField(_("document number"), max_length=120)
     new_contract_value = models.DecimalField(
-        _("new total contract value"), max_digits=18, decimal_places=2, null=True, blank=True,
+        _("new total contract value"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("As entered, with the same PPN treatment as the project."),
     )
     new_end_date = models.DateField(_("new end date"), null=True, blank=True)
@@ -498,5 +584,6 @@ class Amendment(models.Model):
 
     def __str__(self):
         return _("Addendum %(sequence)s of %(project)s") % {
-            "sequence": self.sequence, "project": self.project,
+            "sequence": self.sequence,
+            "project": self.project,
         }

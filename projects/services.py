@@ -96,10 +96,15 @@ def record_amendment(
     amendment.save()
     refresh_derived_fields(project)
     project.needs_evaluation_at = timezone.now()
-    project.save(update_fields=[
-        "current_base_value", "current_end_date", "registration_due_on", "needs_evaluation_at",
-        "updated_at",
-    ])
+    project.save(
+        update_fields=[
+            "current_base_value",
+            "current_end_date",
+            "registration_due_on",
+            "needs_evaluation_at",
+            "updated_at",
+        ]
+    )
     return amendment
 
 

@@ -62,21 +62,29 @@ def parse_nik(value: str) -> NikParts:
             code="nik_format",
         )
     if nik[:2] == "00" or nik[2:4] == "00" or nik[4:6] == "00":
-        raise ValidationError(_("The first six digits of a NIK are a region code."), code="nik_region")
+        raise ValidationError(
+            _("The first six digits of a NIK are a region code."), code="nik_region"
+        )
     day, month, year2 = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     is_female = day > 40
     if is_female:
         day -= 40
     if not 1 <= month <= 12 or not 1 <= day <= 31:
         raise ValidationError(
-            _("Digits 7 to 12 of a NIK are the birth date (DDMMYY, women's day + 40); "
-              "%(digits)s is not a date.") % {"digits": nik[6:12]},
+            _(
+                "Digits 7 to 12 of a NIK are the birth date (DDMMYY, women's day + 40); "
+                "%(digits)s is not a date."
+            )
+            % {"digits": nik[6:12]},
             code="nik_birth_date",
         )
     if not any(_is_date(century + year2, month, day) for century in (1900, 2000)):
         raise ValidationError(
-            _("Digits 7 to 12 of a NIK are the birth date (DDMMYY, women's day + 40); "
-              "%(digits)s is not a date.") % {"digits": nik[6:12]},
+            _(
+                "Digits 7 to 12 of a NIK are the birth date (DDMMYY, women's day + 40); "
+                "%(digits)s is not a date."
+            )
+            % {"digits": nik[6:12]},
             code="nik_birth_date",
         )
     serial = int(nik[12:])
@@ -106,7 +114,9 @@ def nik_matches_person(parts: NikParts, *, birth_date: date | None, sex: str | N
         or birth_date.year % 100 != parts.birth_year_2d
     ):
         errors.append(
-            _("The birth date does not match the NIK, which says %(day)02d-%(month)02d-..%(year)02d.")
+            _(
+                "The birth date does not match the NIK, which says %(day)02d-%(month)02d-..%(year)02d."
+            )
             % {"day": parts.birth_day, "month": parts.birth_month, "year": parts.birth_year_2d}
         )
     if sex and sex != ("F" if parts.is_female else "M"):
@@ -116,20 +126,25 @@ def nik_matches_person(parts: NikParts, *, birth_date: date | None, sex: str | N
     return errors
 
 
-def nik_warnings(parts: NikParts, *, known_district_codes: set[str] | None = None,
-                 today: date | None = None) -> list[str]:
+def nik_warnings(
+    parts: NikParts, *, known_district_codes: set[str] | None = None, today: date | None = None
+) -> list[str]:
     """Things worth a second look that do not make the NIK invalid (domain.md §4.1 caveats)."""
     warnings = []
     if known_district_codes is not None and parts.region_codes[2] not in known_district_codes:
         # Regions split after a NIK was issued keep their old prefix: warn, never reject.
         warnings.append(
-            _("The region code %(code)s of this NIK is not in today's list of kecamatan; "
-              "check it if the person was not registered before a region split.")
+            _(
+                "The region code %(code)s of this NIK is not in today's list of kecamatan; "
+                "check it if the person was not registered before a region split."
+            )
             % {"code": parts.region_codes[2]}
         )
     age = ((today or date.today()) - parts.birth_date(today=today)).days // 365
     if not 15 <= age <= 80:
-        warnings.append(_("The NIK gives an age of %(age)d years; check the number.") % {"age": age})
+        warnings.append(
+            _("The NIK gives an age of %(age)d years; check the number.") % {"age": age}
+        )
     return warnings
 
 
@@ -162,8 +177,11 @@ def validate_npwp(value: str) -> str:
         parse_nik(npwp)
     except ValidationError as error:
         raise ValidationError(
-            _("A 16-digit NPWP that does not start with 0 is a NIK, and this one is not valid: "
-              "%(reason)s") % {"reason": " ".join(error.messages)},
+            _(
+                "A 16-digit NPWP that does not start with 0 is a NIK, and this one is not valid: "
+                "%(reason)s"
+            )
+            % {"reason": " ".join(error.messages)},
             code="npwp_nik",
         ) from None
     return npwp

@@ -64,7 +64,7 @@ def round_rupiah(amount: Decimal) -> Decimal:
 
 
 def format_rupiah(amount, *, language: str | None = None) -> str:
-    """"Rp1.250.000.000" in Indonesian, "Rp1,250,000,000" in English; cents only when present."""
+    """ "Rp1.250.000.000" in Indonesian, "Rp1,250,000,000" in English; cents only when present."""
     if amount is None or amount == "":
         return ""
     amount = Decimal(amount)

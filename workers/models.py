@@ -24,9 +24,7 @@ class WorkerQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(
-            enrollments__project__in=Project.objects.visible_to(user)
-        ).distinct()
+        return self.filter(enrollments__project__in=Project.objects.visible_to(user)).distinct()
 
 
 class Worker(models.Model):
@@ -42,7 +40,11 @@ class Worker(models.Model):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex, blank=True)
     kpj_number = models.CharField(
-        _("KPJ number"), max_length=11, null=True, blank=True, unique=True,
+        _("KPJ number"),
+        max_length=11,
+        null=True,
+        blank=True,
+        unique=True,
         validators=[validate_kpj],
     )
     address = models.TextField(_("address"), blank=True)
@@ -114,23 +116,34 @@ class Enrollment(models.Model):
         PKWT = "pkwt", _("Fixed-term contract (PKWT)")
 
     project = models.ForeignKey(
-        "projects.Project", verbose_name=_("project"), on_delete=models.CASCADE,
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
         related_name="enrollments",
     )
     worker = models.ForeignKey(
-        Worker, verbose_name=_("worker"), on_delete=models.PROTECT, related_name="enrollments",
+        Worker,
+        verbose_name=_("worker"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
     )
     job_title = models.CharField(_("job"), max_length=120, blank=True)
     employment_type = models.CharField(
-        _("employment type"), max_length=14, choices=EmploymentType,
+        _("employment type"),
+        max_length=14,
+        choices=EmploymentType,
         default=EmploymentType.HARIAN_LEPAS,
     )
     started_on = models.DateField(_("started on"))
     planned_end_on = models.DateField(_("planned end"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -165,7 +178,8 @@ class Enrollment(models.Model):
         indexes = [
             # The no_workers rule and dashboards count active enrollments per project.
             models.Index(
-                fields=["project"], name="enrollment_active_by_project",
+                fields=["project"],
+                name="enrollment_active_by_project",
                 condition=Q(ended_on__isnull=True),
             ),
         ]

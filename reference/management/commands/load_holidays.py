@@ -27,8 +27,10 @@ class Command(BaseCommand):
         years = range(from_year, to_year + 1)
         days = {}
         # Cuti bersama is the library's 'government' category (SKB of three ministers).
-        for category, kind in (("government", Holiday.Kind.CUTI_BERSAMA),
-                               ("public", Holiday.Kind.PUBLIC)):
+        for category, kind in (
+            ("government", Holiday.Kind.CUTI_BERSAMA),
+            ("public", Holiday.Kind.PUBLIC),
+        ):
             for day, name in holidays.Indonesia(years=years, categories=(category,)).items():
                 days[day] = (name, kind)
         existing = set(Holiday.objects.filter(date__in=days).values_list("date", flat=True))
@@ -39,7 +41,5 @@ class Command(BaseCommand):
         ]
         Holiday.objects.bulk_create(new)
         if new:
-            recompute_due_dates(
-                spk_from=new[0].date - timedelta(days=60), spk_until=new[-1].date
-            )
+            recompute_due_dates(spk_from=new[0].date - timedelta(days=60), spk_until=new[-1].date)
         self.stdout.write(f"holidays {from_year}-{to_year}: {len(new)} added, {len(existing)} kept")
