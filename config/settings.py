@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -138,11 +139,13 @@ STORAGES = {
     # Evidence files hold personal data: they live outside the web root and are only ever
     # streamed by views that check access. MEDIA_URL is deliberately not routed.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, compressed names in production (after collectstatic); plain names in development
+    # and tests (STATIC_MANIFEST=false), which never run collectstatic.
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.bool("STATIC_MANIFEST", default=not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
@@ -201,7 +204,8 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    # Preload is a promise to serve HTTPS for the whole domain for good; set false to opt out.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
@@ -225,6 +229,7 @@ else:
         "data_folder_in": str(CELERY_DATA_FOLDER / "queue"),
         "data_folder_out": str(CELERY_DATA_FOLDER / "queue"),
         "processed_folder": str(CELERY_DATA_FOLDER / "processed"),
+        "control_folder": str(CELERY_DATA_FOLDER / "control"),
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 4
@@ -247,7 +252,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_FOLDER / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Daily at 01:00 WIB: picks up next year's holidays and cuti bersama when the library has
+    # them, so due dates never count a holiday as a working day. Idempotent, takes < 1 s.
+    "refresh-holidays": {
+        "task": "reference.tasks.refresh_holidays_task",
+        "schedule": crontab(hour=18, minute=0),
+    },
+}
 
 # --- Pantau Jakon rules (domain.md part 0; all configurable) ----------------------------------
 # Permenaker 44/2015: register within 14 working days after the SPK. The current rule

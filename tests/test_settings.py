@@ -1,0 +1,72 @@
+"""Settings: production refuses to start without its secrets; the defaults need no server."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_django(**env_changes) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+    env.update({k: v for k, v in env_changes.items() if v is not None})
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = start_django(DEBUG="false", ALLOWED_HOSTS="pantau.example.go.id")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = start_django(DEBUG="false", SECRET_KEY="x" * 60)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_starts_with_both():
+    result = start_django(DEBUG="false", SECRET_KEY="x" * 60, ALLOWED_HOSTS="pantau.example.go.id")
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_debug_mode_starts_with_no_environment_at_all():
+    result = start_django(DEBUG="true")
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_embedded_defaults_are_sqlite_and_the_filesystem_broker():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, "
+        "settings.DATABASES['default']['OPTIONS']['transaction_mode'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(DEBUG="true", DJANGO_SETTINGS_MODULE="config.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "IMMEDIATE"]
+
+
+def test_a_sqlite_file_database_runs_in_wal_mode_so_web_and_worker_do_not_block(tmp_path):
+    code = (
+        "import django; django.setup(); from django.db import connection; "
+        "cursor = connection.cursor(); cursor.execute('PRAGMA journal_mode'); "
+        "print(cursor.fetchone()[0])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(
+        DEBUG="true", DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'wal.sqlite3'}",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "wal", result.stderr
