@@ -468,9 +468,12 @@ class ComplianceFlag(models.Model):
         _("escalation step"), choices=Step, default=Step.NONE
     )
     next_letter_due_on = models.DateField(_("next letter due on"), null=True, blank=True)
+    # The letter that is due now (its step), 0 while none is: the scan sets it when
+    # next_letter_due_on arrives, recording the letter resets it.
+    letter_due_step = models.PositiveSmallIntegerField(_("letter due now"), choices=Step, default=0)
+    last_reminded_at = models.DateTimeField(_("contractor last reminded at"), null=True, blank=True)
     exposure_score = models.BigIntegerField(_("exposure score"), default=0)
     details = models.JSONField(_("details"), default=dict, blank=True)
-    last_evaluated_at = models.DateTimeField(_("last evaluated at"), null=True, blank=True)
 
     objects = FlagQuerySet.as_manager()
 
@@ -562,6 +565,14 @@ class FlagEvent(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
+    scan_run = models.ForeignKey(
+        "ScanRun",
+        verbose_name=_("scan run"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
 
     class Meta:
         verbose_name = _("flag event")
@@ -624,3 +635,181 @@ class WarningLetter(models.Model):
 
     def __str__(self):
         return f"{self.get_step_display()} {self.number}"
+
+
+class ScanRun(models.Model):
+    """One run of the compliance engine, full or incremental, with its counts or its error."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("Full scan")
+        INCREMENTAL = "incremental", _("Changed projects")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+        SKIPPED = "skipped", _("Skipped (another scan was running)")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.RUNNING)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    scanned = models.PositiveIntegerField(_("projects scanned"), default=0)
+    opened = models.PositiveIntegerField(_("flags opened"), default=0)
+    resolved = models.PositiveIntegerField(_("flags resolved"), default=0)
+    escalated = models.PositiveIntegerField(_("letters that became due"), default=0)
+    open_total = models.PositiveIntegerField(_("open flags after the run"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("scan run")
+        verbose_name_plural = _("scan runs")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["kind", "-started_at"], name="scanrun_recent")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class RegionDailyRollup(models.Model):
+    """Per kab/kota and day: what dashboards and monthly trends read instead of millions of rows.
+
+    Values count main contracts only, so a subcontract's value is not counted twice.
+    """
+
+    regency = models.ForeignKey(
+        "reference.Region",
+        verbose_name=_("regency/city"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique constraint starts with regency
+    )
+    province = models.ForeignKey(
+        "reference.Region",
+        verbose_name=_("province"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    day = models.DateField(_("day"))
+    projects_total = models.PositiveIntegerField(_("projects"), default=0)
+    projects_active = models.PositiveIntegerField(_("planned or running"), default=0)
+    projects_covered = models.PositiveIntegerField(_("covered"), default=0)
+    projects_verified = models.PositiveIntegerField(_("verified"), default=0)
+    value_total = models.DecimalField(
+        _("contract value"), max_digits=20, decimal_places=2, default=0
+    )
+    value_covered = models.DecimalField(
+        _("contract value covered"), max_digits=20, decimal_places=2, default=0
+    )
+    contribution_due = models.DecimalField(
+        _("contribution due"), max_digits=20, decimal_places=0, default=0
+    )
+    contribution_paid = models.DecimalField(
+        _("contribution paid"), max_digits=20, decimal_places=0, default=0
+    )
+    workers_enrolled = models.PositiveIntegerField(_("workers enrolled"), default=0)
+    open_flags = models.JSONField(_("open flags by rule"), default=dict)
+    open_by_step = models.JSONField(_("open violations by escalation step"), default=dict)
+    letters_due = models.PositiveIntegerField(_("letters due"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("daily regional rollup")
+        verbose_name_plural = _("daily regional rollups")
+        ordering = ["-day", "regency"]
+        constraints = [
+            # scanning.refresh_rollups() upserts on this pair.
+            models.UniqueConstraint(
+                fields=["regency", "day"],
+                name="compliance_rollup_one_per_regency_day",
+                violation_error_message=_("There is already a rollup for this region and day."),
+            ),
+        ]
+        indexes = [models.Index(fields=["province", "day"], name="rollup_province_day")]
+
+    def __str__(self):
+        return f"{self.regency} {self.day}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def due(self, now):
+        return self.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+
+
+class Notification(models.Model):
+    """An outbox row: written in the same transaction as the change it reports, delivered later
+    (at least once) by compliance.notifications.deliver_pending()."""
+
+    class Kind(models.TextChoices):
+        CONTRACTOR_SUMMARY = "contractor_summary", _("Contractor: flags opened and resolved")
+        PPK_VIOLATION = "ppk_violation", _("PPK: violation opened")
+        PPK_LETTER = "ppk_letter", _("PPK: warning letter sent")
+        OFFICE_DIGEST = "office_digest", _("Office: daily digest")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed for good")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel, default=Channel.EMAIL)
+    # The same event never makes two notifications: scan run + recipient, day + office, ...
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    language = models.CharField(_("language"), max_length=8, default="id")
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"))
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [
+            # The sender claims due pending rows; the partial index stays small.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_pending",
+                condition=Q(status="pending"),
+            ),
+            models.Index(
+                fields=["claimed_at"],
+                name="notification_sending",
+                condition=Q(status="sending"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="compliance_notification_sent_has_time",
+                violation_error_message=_("A sent notification records when."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"
+
+    @property
+    def message_id(self) -> str:
+        """Stable across retries, so a resend after a crash is recognised as the same mail."""
+        return f"<notification-{self.pk}@pantau-jakon>"

@@ -276,6 +276,29 @@ PANTAU_SUBCONTRACT_NEEDS_OWN_REGISTRATION = env.bool(
 )
 # Perdir BPJS TK 22/PERDIR.02/072022: worker changes within 30 working days (7 under the 2015 rule).
 PANTAU_WORKER_CHANGE_WORKING_DAYS = env.int("PANTAU_WORKER_CHANGE_WORKING_DAYS", default=30)
+# Compliance rules (domain.md part 0). Thresholds are settings because several rest on secondary
+# sources; the UI's help text says so.
+PANTAU_UNREGISTERED_WARNING_WORKING_DAYS = env.int(
+    "PANTAU_UNREGISTERED_WARNING_WORKING_DAYS", default=3
+)
+PANTAU_REJECTED_GRACE_DAYS = env.int("PANTAU_REJECTED_GRACE_DAYS", default=7)
+PANTAU_UNDERPAID_TOLERANCE = Decimal(env("PANTAU_UNDERPAID_TOLERANCE", default="1000"))
+PANTAU_NO_WORKERS_AFTER_WORKING_DAYS = env.int("PANTAU_NO_WORKERS_AFTER_WORKING_DAYS", default=30)
+PANTAU_NO_WORKERS_MIN_SHARE = Decimal(env("PANTAU_NO_WORKERS_MIN_SHARE", default="0.5"))
+PANTAU_UNVERIFIED_AFTER_WORKING_DAYS = env.int("PANTAU_UNVERIFIED_AFTER_WORKING_DAYS", default=10)
+# PP 86/2013 (from secondary sources): warning letter II 10 days after letter I, sanctions 10
+# days after letter II. Calendar days.
+PANTAU_LETTER_INTERVAL_DAYS = env.int("PANTAU_LETTER_INTERVAL_DAYS", default=10)
+PANTAU_REMINDER_INTERVAL_DAYS = env.int("PANTAU_REMINDER_INTERVAL_DAYS", default=7)
+# Exposure score when a project's planned workforce is unknown: one worker per this much DPP
+# (labour ~25 % of cost, ~Rp150k/day, 6 months; a rough, documented estimate).
+PANTAU_RUPIAH_PER_ESTIMATED_WORKER = Decimal(
+    env("PANTAU_RUPIAH_PER_ESTIMATED_WORKER", default="80000000")
+)
+PANTAU_FULL_SCAN_MINUTES = env.int("PANTAU_FULL_SCAN_MINUTES", default=60)
+PANTAU_INCREMENTAL_BATCH = env.int("PANTAU_INCREMENTAL_BATCH", default=2000)
+# After a change commits, nudge the engine's task so the status is fresh within seconds.
+PANTAU_NUDGE_ENGINE_ON_COMMIT = env.bool("PANTAU_NUDGE_ENGINE_ON_COMMIT", default=True)
 PANTAU_DEFAULT_PPN_RATE = Decimal(env("PANTAU_DEFAULT_PPN_RATE", default="11"))
 
 # --- Logging ----------------------------------------------------------------------------------

@@ -48,10 +48,23 @@ def refresh_derived_fields(project: Project) -> None:
 
 
 def mark_for_evaluation(project_ids) -> int:
-    """Ask the compliance engine to re-evaluate these projects soon (keeps an earlier mark)."""
-    return Project.objects.filter(pk__in=project_ids, needs_evaluation_at__isnull=True).update(
-        needs_evaluation_at=timezone.now()
-    )
+    """Ask the compliance engine to re-evaluate these projects soon.
+
+    The mark is the time of the latest change, set in the caller's transaction; the engine
+    clears only the mark it evaluated (compare-and-set). After commit, the engine's task is
+    nudged by name (projects never imports compliance); if the broker is down the nudge is
+    dropped and the minute-by-minute beat run picks the mark up instead.
+    """
+    changed = Project.objects.filter(pk__in=project_ids).update(needs_evaluation_at=timezone.now())
+    if changed and settings.PANTAU_NUDGE_ENGINE_ON_COMMIT:
+        transaction.on_commit(_nudge_engine, robust=True)
+    return changed
+
+
+def _nudge_engine():
+    from celery import current_app
+
+    current_app.send_task("compliance.tasks.evaluate_marked_projects_task")
 
 
 @transaction.atomic
@@ -60,9 +73,11 @@ def save_project(*, project: Project, user=None) -> Project:
     if project.pk is None and user is not None and user.is_authenticated:
         project.created_by = user
     refresh_derived_fields(project)
-    project.needs_evaluation_at = project.needs_evaluation_at or timezone.now()
+    project.needs_evaluation_at = timezone.now()
     project.full_clean()
     project.save()
+    if settings.PANTAU_NUDGE_ENGINE_ON_COMMIT:
+        transaction.on_commit(_nudge_engine, robust=True)
     return project
 
 
@@ -95,16 +110,15 @@ def record_amendment(
     amendment.full_clean()
     amendment.save()
     refresh_derived_fields(project)
-    project.needs_evaluation_at = timezone.now()
     project.save(
         update_fields=[
             "current_base_value",
             "current_end_date",
             "registration_due_on",
-            "needs_evaluation_at",
             "updated_at",
         ]
     )
+    mark_for_evaluation([project.pk])
     return amendment
 
 

@@ -31,3 +31,19 @@ def add_working_days(start: date, count: int, *, holidays: set[date] | None = No
         if is_working_day(day, holidays):
             remaining -= 1
     return day
+
+
+def subtract_working_days(end: date, count: int, *, holidays: set[date] | None = None) -> date:
+    """The `count`-th working day before `end` (end itself is day 0): the latest start date from
+    which `count` working days have passed by `end`."""
+    if count < 0:
+        raise ValueError("count must not be negative")
+    if holidays is None:
+        holidays = holidays_between(end - timedelta(days=count * 2 + 30), end)
+    day = end
+    remaining = count
+    while remaining:
+        day -= timedelta(days=1)
+        if is_working_day(day, holidays):
+            remaining -= 1
+    return day

@@ -1,0 +1,320 @@
+"""The compliance rules as querysets: which active projects a rule holds for, and how badly.
+
+Each rule returns the active projects (optionally only some ids) for which its condition holds,
+annotated with `is_violation` (severity). The scanner turns these sets into flags. Thresholds
+come from settings (domain.md part 0); no rule fires on a finished or terminated project.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least, Round
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Project
+from reference.calendar import add_working_days, holidays_between, subtract_working_days
+from workers.models import Enrollment
+
+from .models import ComplianceFlag, Payment, Registration, Tariff
+
+Rule = ComplianceFlag.Rule
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The instant a scan evaluates, and the dates derived from it in one holiday lookup."""
+
+    now: datetime
+    today: date
+    warn_horizon: date  # unregistered: warn when the due date is this close (working days)
+    no_workers_started_by: date  # no_workers: started at least N working days ago
+    unverified_created_before: datetime  # unverified: waiting more than N working days
+    rejected_before: datetime  # rejected: rejected more than N days ago
+
+    @classmethod
+    def at(cls, now: datetime) -> "Clock":
+        today = timezone.localdate(now)
+        holidays = holidays_between(today - timedelta(days=120), today + timedelta(days=60))
+        unverified_day = subtract_working_days(
+            today, settings.PANTAU_UNVERIFIED_AFTER_WORKING_DAYS, holidays=holidays
+        )
+        return cls(
+            now=now,
+            today=today,
+            warn_horizon=add_working_days(
+                today, settings.PANTAU_UNREGISTERED_WARNING_WORKING_DAYS, holidays=holidays
+            ),
+            no_workers_started_by=subtract_working_days(
+                today, settings.PANTAU_NO_WORKERS_AFTER_WORKING_DAYS, holidays=holidays
+            ),
+            unverified_created_before=timezone.make_aware(
+                datetime.combine(unverified_day, time.min), timezone.get_current_timezone()
+            ),
+            rejected_before=now - timedelta(days=settings.PANTAU_REJECTED_GRACE_DAYS),
+        )
+
+
+def active_projects(project_ids=None) -> QuerySet:
+    projects = Project.objects.active()
+    if project_ids is not None:
+        projects = projects.filter(pk__in=project_ids)
+    return projects
+
+
+def _covering(project_ref: str = "pk"):
+    return Exists(Registration.objects.covering().filter(project=OuterRef(project_ref)))
+
+
+def is_covered():
+    """Covered by its own registration or, for a subcontract, by its main project's
+    (domain.md part 0), unless PANTAU_SUBCONTRACT_NEEDS_OWN_REGISTRATION."""
+    if settings.PANTAU_SUBCONTRACT_NEEDS_OWN_REGISTRATION:
+        return _covering()
+    return _covering() | (Q(parent__isnull=False) & _covering("parent_id"))
+
+
+def _live_registration():
+    return Exists(
+        Registration.objects.exclude(status=Registration.Status.REJECTED).filter(
+            project=OuterRef("pk")
+        )
+    )
+
+
+def _stale_rejection(clock: Clock):
+    return Exists(
+        Registration.objects.filter(
+            project=OuterRef("pk"),
+            status=Registration.Status.REJECTED,
+            verified_at__lte=clock.rejected_before,
+        )
+    )
+
+
+def unregistered(clock: Clock, project_ids=None) -> QuerySet:
+    """No covering registration, from N working days before the due date; a violation from the
+    day after it (Permenaker 44/2015: 14 working days after the SPK; before work starts)."""
+    return (
+        active_projects(project_ids)
+        .filter(registration_due_on__lte=clock.warn_horizon)
+        .exclude(is_covered())
+        # A rejection left unanswered is the `rejected` rule's, never both.
+        .exclude(~_live_registration() & _stale_rejection(clock))
+        .annotate(is_violation=_bool(Q(registration_due_on__lt=clock.today)))
+    )
+
+
+def rejected(clock: Clock, project_ids=None) -> QuerySet:
+    """The registration was rejected and nothing new was submitted within N days."""
+    return (
+        active_projects(project_ids)
+        .filter(_stale_rejection(clock))
+        .exclude(_live_registration())
+        .exclude(is_covered())
+        .annotate(is_violation=Value(True))
+    )
+
+
+def _own_covering(field: str):
+    return Subquery(
+        Registration.objects.covering()
+        .filter(project=OuterRef("pk"))
+        .order_by("-registered_on")
+        .values(field)[:1]
+    )
+
+
+def coverage_gap(clock: Clock, project_ids=None) -> QuerySet:
+    """Coverage ends before the project's current end date (an addendum extended it: Perdir
+    22/2022), or lapsed while work goes on. Judged on the project that holds the registration."""
+    return (
+        active_projects(project_ids)
+        .annotate(coverage_end=_own_covering("coverage_end"))
+        .filter(coverage_end__isnull=False)
+        .filter(Q(coverage_end__lt=F("current_end_date")) | Q(coverage_end__lt=clock.today))
+        .annotate(is_violation=Value(True))
+    )
+
+
+def contribution_due_expression():
+    """The contribution due on a project's current DPP, in SQL, with the tariff of its SPK date:
+    the marginal tiers of compliance.contribution, each program's part rounded half up (or the
+    wage basis). Lets the underpaid rule compare columns for a million projects at once."""
+    tariffs = list(Tariff.objects.prefetch_related("tiers").order_by("-valid_from"))
+    value = F("current_base_value")
+    whens = []
+    for tariff in tariffs:
+        jkk_terms, jkm_terms = [], []
+        lower = Decimal(0)
+        for tier in tariff.as_tiers():
+            top = value if tier.upper is None else Least(value, Value(tier.upper))
+            amount = Greatest(
+                ExpressionWrapper(top - Value(lower), output_field=MONEY),
+                Value(Decimal(0)),
+                output_field=MONEY,
+            )
+            jkk_terms.append(ExpressionWrapper(amount * Value(tier.jkk_rate / 100), MONEY))
+            jkm_terms.append(ExpressionWrapper(amount * Value(tier.jkm_rate / 100), MONEY))
+            if tier.upper is None:
+                break
+            lower = tier.upper
+        # A flat sum: SQLite's parser overflows on deeply nested (a + b) + c chains.
+        on_value = _flat_sum(Round(_flat_sum(*jkk_terms)), Round(_flat_sum(*jkm_terms)))
+        wages = F("wage_total")
+        on_wages = Round(wages * Value(tariff.wage_jkk_rate / 100)) + Round(
+            wages * Value(tariff.wage_jkm_rate / 100)
+        )
+        period = Q(spk_date__gte=tariff.valid_from)
+        if tariff.valid_until:
+            period &= Q(spk_date__lte=tariff.valid_until)
+        whens.append(
+            When(period & Q(contribution_basis="wages", wage_total__isnull=False), then=on_wages)
+        )
+        whens.append(When(period, then=on_value))
+    return Case(*whens, default=Value(None), output_field=MONEY)
+
+
+def paid_expression():
+    """Sum of payments on the project's live registration."""
+    return Coalesce(
+        Subquery(
+            Payment.objects.filter(registration__project=OuterRef("pk"))
+            .exclude(registration__status=Registration.Status.REJECTED)
+            .values("registration__project")
+            .annotate(total=Sum("amount"))
+            .values("total")[:1],
+            output_field=MONEY,
+        ),
+        Value(Decimal(0), output_field=MONEY),
+    )
+
+
+def underpaid(clock: Clock, project_ids=None) -> QuerySet:
+    """Paid below the contribution due on the current value by more than the tolerance
+    (Permenaker 5/2021 tiers; an addendum raises the due amount: Perdir 22/2022)."""
+    return (
+        active_projects(project_ids)
+        .filter(_covering())
+        .annotate(contribution_due=contribution_due_expression(), paid=paid_expression())
+        .filter(paid__lt=F("contribution_due") - Value(settings.PANTAU_UNDERPAID_TOLERANCE))
+        .annotate(is_violation=Value(True))
+    )
+
+
+def active_enrollments_expression():
+    return Coalesce(
+        Subquery(
+            Enrollment.objects.active()
+            .filter(project=OuterRef("pk"))
+            .values("project")
+            .annotate(n=Count("id"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def no_workers(clock: Clock, project_ids=None) -> QuerySet:
+    """Running N working days with no active enrollment, or fewer than half the planned
+    workforce (Perdir 22/2022: worker data within 30 working days)."""
+    share = settings.PANTAU_NO_WORKERS_MIN_SHARE
+    return (
+        active_projects(project_ids)
+        .filter(start_date__lte=clock.no_workers_started_by)
+        .annotate(active_workers=active_enrollments_expression())
+        .filter(
+            Q(active_workers=0)
+            | Q(planned_workforce__isnull=False, active_workers__lt=F("planned_workforce") * share)
+        )
+        .annotate(is_violation=Value(False))
+    )
+
+
+def unverified(clock: Clock, project_ids=None) -> QuerySet:
+    """A registration has waited more than N working days for verification (for the office)."""
+    return (
+        active_projects(project_ids)
+        .filter(
+            Exists(
+                Registration.objects.filter(
+                    project=OuterRef("pk"),
+                    status=Registration.Status.SUBMITTED,
+                    created_at__lt=clock.unverified_created_before,
+                )
+            )
+        )
+        .annotate(is_violation=Value(False))
+    )
+
+
+def _flat_sum(*terms):
+    return Func(*terms, template="(%(expressions)s)", arg_joiner=" + ", output_field=MONEY)
+
+
+def _bool(condition: Q):
+    return Case(
+        When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
+
+
+RULES = {
+    Rule.UNREGISTERED: unregistered,
+    Rule.REJECTED: rejected,
+    Rule.COVERAGE_GAP: coverage_gap,
+    Rule.UNDERPAID: underpaid,
+    Rule.NO_WORKERS: no_workers,
+    Rule.UNVERIFIED: unverified,
+}
+# Rules whose violations climb the ladder of warning letters (domain.md part 0, §8.3).
+ESCALATING = {Rule.UNREGISTERED, Rule.REJECTED, Rule.COVERAGE_GAP, Rule.UNDERPAID}
+
+# Plain-language explanation and fix, shared by the engine's flags and the portal's notices.
+RULE_TEXT = {
+    Rule.UNREGISTERED: (
+        _("No BPJS Ketenagakerjaan registration with a payment covers this project."),
+        _("Register the project with BPJS Ketenagakerjaan, pay the contribution and record it."),
+    ),
+    Rule.REJECTED: (
+        _("The registration was rejected and no new one was submitted."),
+        _("Correct the registration and submit it again with the certificate and receipt."),
+    ),
+    Rule.COVERAGE_GAP: (
+        _("The BPJS coverage ends before the project does."),
+        _("Report the addendum to BPJS Ketenagakerjaan and extend the coverage period."),
+    ),
+    Rule.UNDERPAID: (
+        _("The contribution paid is below the contribution due on the current contract value."),
+        _("Pay the shortfall to BPJS Ketenagakerjaan and record the receipt."),
+    ),
+    Rule.NO_WORKERS: (
+        _("Fewer workers are enrolled than the project needs."),
+        _("Enroll the project's workers (harian lepas, borongan, PKWT)."),
+    ),
+    Rule.UNVERIFIED: (
+        _("The registration is waiting for verification by the office."),
+        _("The labour office or BPJS branch verifies the certificate and receipt."),
+    ),
+}
