@@ -1,9 +1,10 @@
 """Writes to registrations and payments. Each marks the project for compliance evaluation in
 the same transaction, so the engine sees a fresh state within seconds."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +13,8 @@ from django.utils.translation import gettext as _
 from projects.models import Project
 from projects.services import mark_for_evaluation
 
-from .models import Payment, Registration, Tariff
+from .models import ComplianceFlag, FlagEvent, Payment, Registration, Tariff, WarningLetter
+from .rules import ESCALATING
 
 
 def contribution_due(project: Project) -> Decimal:
@@ -116,3 +118,91 @@ def reject_registration(*, registration: Registration, user, reason: str) -> Reg
     )
     mark_for_evaluation([registration.project_id])
     return registration
+
+
+def _event(flag: ComplianceFlag, kind: str, *, user=None, note: str = "", **details) -> FlagEvent:
+    return FlagEvent.objects.create(
+        flag=flag, kind=kind, at=timezone.now(), actor=user, note=note, details=details
+    )
+
+
+def _open_flag_for_update(flag: ComplianceFlag) -> ComplianceFlag:
+    flag = ComplianceFlag.objects.select_for_update().get(pk=flag.pk)
+    if flag.resolved_at is not None:
+        raise ValidationError(_("This flag is already resolved."))
+    return flag
+
+
+@transaction.atomic
+def waive_flag(*, flag: ComplianceFlag, user, reason: str) -> ComplianceFlag:
+    """Office staff waive a flag: it stays open but is not counted as a violation, and no letter
+    is due while waived. The waiver can be undone."""
+    if not reason or not reason.strip():
+        raise ValidationError({"waiver_reason": _("A waiver needs a reason.")})
+    flag = _open_flag_for_update(flag)
+    if flag.waived_at is not None:
+        raise ValidationError(_("This flag is already waived."))
+    flag.waived_at, flag.waived_by, flag.waiver_reason = timezone.now(), user, reason.strip()
+    flag.letter_due_step = 0
+    flag.save(update_fields=["waived_at", "waived_by", "waiver_reason", "letter_due_step"])
+    _event(flag, FlagEvent.Kind.WAIVED, user=user, note=flag.waiver_reason)
+    return flag
+
+
+@transaction.atomic
+def undo_waiver(*, flag: ComplianceFlag, user, reason: str) -> ComplianceFlag:
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Say why the waiver is undone.")})
+    flag = _open_flag_for_update(flag)
+    if flag.waived_at is None:
+        raise ValidationError(_("This flag is not waived."))
+    flag.waived_at, flag.waived_by, flag.waiver_reason = None, None, ""
+    flag.save(update_fields=["waived_at", "waived_by", "waiver_reason"])
+    _event(flag, FlagEvent.Kind.WAIVER_UNDONE, user=user, note=reason.strip())
+    mark_for_evaluation([flag.project_id])  # letters may be due again
+    return flag
+
+
+@transaction.atomic
+def mark_flag_handling(*, flag: ComplianceFlag, user, note: str) -> ComplianceFlag:
+    """The contractor says it is on it: the flag stays open and counts; the mark clears when the
+    flag resolves."""
+    if not note or not note.strip():
+        raise ValidationError({"handling_note": _("Say what is being done.")})
+    flag = _open_flag_for_update(flag)
+    flag.handling_since, flag.handling_by, flag.handling_note = timezone.now(), user, note.strip()
+    flag.save(update_fields=["handling_since", "handling_by", "handling_note"])
+    _event(flag, FlagEvent.Kind.HANDLING, user=user, note=flag.handling_note)
+    return flag
+
+
+@transaction.atomic
+def record_warning_letter(
+    *, flag: ComplianceFlag, step: int, number: str, sent_on: date, user
+) -> WarningLetter:
+    """Record a sent warning letter: this, not the engine, advances the escalation step
+    (PP 86/2013 ladder: letter I, letter II after N days, then a sanction recommendation)."""
+    flag = _open_flag_for_update(flag)
+    if flag.rule not in ESCALATING:
+        raise ValidationError(_("This kind of flag does not lead to warning letters."))
+    if step != flag.escalation_step + 1:
+        raise ValidationError(
+            _("The next letter for this flag is step %(step)s.")
+            % {"step": flag.escalation_step + 1}
+        )
+    letter = WarningLetter(flag=flag, step=step, number=number, sent_on=sent_on, recorded_by=user)
+    letter.full_clean()
+    letter.save()
+    flag.escalation_step = step
+    flag.letter_due_step = 0
+    flag.next_letter_due_on = (
+        sent_on + timedelta(days=settings.PANTAU_LETTER_INTERVAL_DAYS)
+        if step < ComplianceFlag.Step.SANCTION
+        else None
+    )
+    flag.save(update_fields=["escalation_step", "letter_due_step", "next_letter_due_on"])
+    _event(flag, FlagEvent.Kind.ESCALATED, user=user, note=number, step=step)
+    from .notifications import queue_letter_notification
+
+    queue_letter_notification(letter)
+    return letter

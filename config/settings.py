@@ -5,6 +5,8 @@ DATABASE_URL / REDIS_URL to run on PostgreSQL and Redis. With DEBUG off (the def
 SECRET_KEY and ALLOWED_HOSTS have no default, so a production start without them fails.
 """
 
+import os
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -101,6 +103,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
         ),
+    }
+    # Tests use a file too: an in-memory shared-cache database locks whole tables and ignores
+    # busy_timeout, so a real Celery worker thread and the test would trip over each other.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / "var" / f"test_pantau_jakon_{os.getpid()}.sqlite3")
     }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
@@ -253,6 +260,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_FOLDER / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
+    # Full compliance scan, hourly by default: dates move (due dates pass, coverage lapses)
+    # without anyone changing a row. Set-based and idempotent; overlapping runs skip.
+    "scan-projects": {
+        "task": "compliance.tasks.scan_projects_task",
+        "schedule": timedelta(minutes=env.int("PANTAU_FULL_SCAN_MINUTES", default=60)),
+    },
+    # Every minute: projects marked by a change whose on-commit nudge was lost (broker down).
+    "evaluate-marked-projects": {
+        "task": "compliance.tasks.evaluate_marked_projects_task",
+        "schedule": timedelta(minutes=1),
+    },
     # Daily at 01:00 WIB: picks up next year's holidays and cuti bersama when the library has
     # them, so due dates never count a holiday as a working day. Idempotent, takes < 1 s.
     "refresh-holidays": {

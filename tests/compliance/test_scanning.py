@@ -1,0 +1,293 @@
+"""The engine as a whole: lifecycle, escalation, waivers, idempotency, cost, increments."""
+
+import io
+import json
+import threading
+import time
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from compliance import services
+from compliance.models import ComplianceFlag, FlagEvent, RegionDailyRollup, ScanRun
+from compliance.scanning import ScanResult, evaluate_marked_projects, scan_projects
+from tests import factories
+
+from .conftest import at
+from .test_rules import SPK, only, open_flags, register
+
+Rule = ComplianceFlag.Rule
+
+
+@pytest.fixture
+def overdue(contractor_a):
+    return factories.make_project(
+        contractor=contractor_a,
+        spk_date=SPK,
+        start_date=SPK + timedelta(days=28),
+        end_date=SPK + timedelta(days=200),
+        planned_workforce=12,
+    )
+
+
+def test_a_second_scan_at_the_same_state_changes_nothing(overdue):
+    now = at(overdue.registration_due_on + timedelta(days=3))
+    first = scan_projects(now=now)
+    assert first.opened >= 1
+    second = scan_projects(now=now + timedelta(minutes=5))
+    assert (second.opened, second.resolved, second.escalated) == (0, 0, 0)
+    assert second.open_total == first.open_total
+
+
+def test_the_lifecycle_opens_escalates_resolves_and_reopens_with_history(
+    overdue, bekasi_office_user
+):
+    due = overdue.registration_due_on
+    scan_projects(now=at(due - timedelta(days=1)))
+    flag = only(overdue, Rule.UNREGISTERED)
+    assert flag.severity == "warning" and flag.letter_due_step == 0
+
+    result = scan_projects(now=at(due + timedelta(days=1)))
+    flag.refresh_from_db()
+    assert flag.severity == "violation"
+    assert flag.letter_due_step == 1  # warning letter I is due when the violation opens
+    assert result.escalated == 1
+
+    letter_day = due + timedelta(days=2)
+    services.record_warning_letter(
+        flag=flag, step=1, number="560/001/Disnaker", sent_on=letter_day, user=bekasi_office_user
+    )
+    flag.refresh_from_db()
+    assert (flag.escalation_step, flag.letter_due_step) == (1, 0)
+    assert flag.next_letter_due_on == letter_day + timedelta(days=10)
+
+    assert scan_projects(now=at(letter_day + timedelta(days=9))).escalated == 0
+    assert scan_projects(now=at(letter_day + timedelta(days=10))).escalated == 1
+    flag.refresh_from_db()
+    assert flag.letter_due_step == 2
+
+    register(overdue, on=letter_day + timedelta(days=11))
+    scan_projects(now=at(letter_day + timedelta(days=11)))
+    flag.refresh_from_db()
+    assert flag.resolved_at is not None and flag.letter_due_step == 0
+
+    # The condition returns (the project's value doubles, leaving the payment short; or here:
+    # the registration is rejected and a week passes): a new flag opens, the old one stays.
+    registration = overdue.registrations.get()
+    services.reject_registration(registration=registration, user=bekasi_office_user, reason="Palsu")
+    scan_projects(now=at(letter_day + timedelta(days=12)))
+    assert ComplianceFlag.objects.filter(project=overdue, rule=Rule.UNREGISTERED).count() == 2
+    kinds = set(FlagEvent.objects.filter(flag=flag).values_list("kind", flat=True))
+    assert {"opened", "severity_changed", "letter_due", "escalated", "resolved"} <= kinds
+
+
+def test_a_letter_for_the_wrong_step_is_refused(overdue, bekasi_office_user):
+    scan_projects(now=at(overdue.registration_due_on + timedelta(days=1)))
+    flag = only(overdue, Rule.UNREGISTERED)
+    with pytest.raises(services.ValidationError):
+        services.record_warning_letter(
+            flag=flag, step=2, number="X", sent_on=date(2026, 7, 1), user=bekasi_office_user
+        )
+
+
+def test_a_waived_flag_stays_open_is_not_counted_and_asks_for_no_letter(
+    overdue, bekasi_office_user
+):
+    now = at(overdue.registration_due_on + timedelta(days=1))
+    scan_projects(now=now)
+    flag = only(overdue, Rule.UNREGISTERED)
+    services.waive_flag(flag=flag, user=bekasi_office_user, reason="Proyek dihentikan sementara")
+    assert not ComplianceFlag.objects.counted_violations().filter(pk=flag.pk).exists()
+    scan_projects(now=now + timedelta(days=1))
+    flag.refresh_from_db()
+    assert flag.resolved_at is None and flag.letter_due_step == 0
+
+    services.undo_waiver(flag=flag, user=bekasi_office_user, reason="Proyek berjalan lagi")
+    scan_projects(now=now + timedelta(days=2))
+    flag.refresh_from_db()
+    assert ComplianceFlag.objects.counted_violations().filter(pk=flag.pk).exists()
+    assert flag.letter_due_step == 1
+
+
+def test_the_being_handled_mark_keeps_the_flag_counted_and_clears_on_resolution(
+    overdue, contractor_a_user
+):
+    now = at(overdue.registration_due_on + timedelta(days=1))
+    scan_projects(now=now)
+    flag = only(overdue, Rule.UNREGISTERED)
+    services.mark_flag_handling(flag=flag, user=contractor_a_user, note="Sedang daftar di e-Jakon")
+    assert ComplianceFlag.objects.counted_violations().filter(pk=flag.pk).exists()
+    register(overdue, on=now.date())
+    scan_projects(now=now + timedelta(hours=1))
+    flag.refresh_from_db()
+    assert flag.resolved_at is not None and flag.handling_since is None
+
+
+def test_exposure_ranks_bigger_longer_and_more_crowded_gaps_first(contractor_a):
+    small = factories.make_project(
+        contractor=contractor_a, spk_date=SPK, contract_value=100_000_000, planned_workforce=5
+    )
+    big = factories.make_project(
+        contractor=contractor_a, spk_date=SPK, contract_value=5_000_000_000, planned_workforce=80
+    )
+    scan_projects(now=at(big.registration_due_on + timedelta(days=10)))
+    ranked = list(ComplianceFlag.objects.filter(rule=Rule.UNREGISTERED).order_by("-exposure_score"))
+    assert [f.project_id for f in ranked] == [big.pk, small.pk]
+    assert ranked[1].exposure_score == 100 * 5 * (
+        10 + (big.registration_due_on - small.registration_due_on).days
+    )
+
+
+def test_the_scan_costs_the_same_number_of_queries_for_3_or_30_projects(contractor_a):
+    def queries_for(count):
+        for _ in range(count):
+            factories.make_project(contractor=contractor_a, spk_date=SPK)
+        with CaptureQueriesContext(connection) as context:
+            scan_projects(now=at(SPK + timedelta(days=60)))
+        return len(context.captured_queries)
+
+    assert queries_for(3) == queries_for(27)
+
+
+def test_the_scan_keeps_a_daily_rollup_per_kab_kota(overdue, project_of_contractor_b):
+    register(project_of_contractor_b)
+    scan_projects(now=at(overdue.registration_due_on + timedelta(days=1)))
+    bekasi = RegionDailyRollup.objects.get(regency__code="32.75")
+    tanbu = RegionDailyRollup.objects.get(regency__code="63.10")
+    assert (bekasi.projects_total, bekasi.projects_covered) == (1, 0)
+    assert (tanbu.projects_total, tanbu.projects_covered) == (1, 1)
+    assert bekasi.open_flags[Rule.UNREGISTERED] == 1
+    assert tanbu.contribution_paid == tanbu.contribution_due == 1375000
+
+
+def test_scan_runs_are_recorded_with_their_counts(overdue):
+    result = scan_projects(now=at(overdue.registration_due_on + timedelta(days=1)))
+    run = ScanRun.objects.get(pk=result.run_id)
+    assert run.status == ScanRun.Status.FINISHED
+    assert (run.opened, run.open_total) == (result.opened, result.open_total)
+    assert run.finished_at >= run.started_at
+
+
+def test_the_command_prints_the_counts_as_json_on_its_last_line(overdue):
+    out = io.StringIO()
+    call_command("scan_compliance", "--json", stdout=out)
+    last = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert set(last) == {"scanned", "opened", "resolved", "escalated", "open_total"}
+    assert last["scanned"] == 1
+
+
+class TestIncremental:
+    def test_a_recorded_payment_resolves_the_flag_without_a_full_scan(self, overdue):
+        now = at(overdue.registration_due_on + timedelta(days=3))
+        scan_projects(now=now)
+        other = factories.make_project(contractor=overdue.contractor, spk_date=SPK)
+        evaluate_marked_projects(now=now)  # clears the marks of the setup
+        register(overdue, on=now.date())
+
+        result = evaluate_marked_projects(now=now + timedelta(seconds=5))
+        assert result.scanned == 1 and result.resolved >= 1
+        assert not open_flags(overdue, Rule.UNREGISTERED).exists()
+        assert open_flags(other).exists()  # untouched
+        overdue.refresh_from_db()
+        assert overdue.needs_evaluation_at is None
+        assert evaluate_marked_projects(now=now + timedelta(seconds=6)) == ScanResult()
+
+    def test_a_change_made_during_an_evaluation_keeps_its_mark(self, overdue):
+        from compliance import scanning
+        from projects.models import Project
+
+        seen = list(Project.objects.filter(pk=overdue.pk).values_list("pk", "needs_evaluation_at"))
+        Project.objects.filter(pk=overdue.pk).update(
+            needs_evaluation_at=seen[0][1] + timedelta(seconds=1)
+        )
+        scanning._clear_marks(seen)
+        overdue.refresh_from_db()
+        assert overdue.needs_evaluation_at is not None
+
+
+@pytest.mark.services("postgres")
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_scans_on_postgresql_leave_the_same_rows_as_one(
+    reference_data, contractor_a
+):
+    for _ in range(30):
+        factories.make_project(contractor=contractor_a, spk_date=SPK)
+    now = at(SPK + timedelta(days=60))
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def scan():
+        try:
+            barrier.wait()
+            results.append(scan_projects(now=now))
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=scan) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    opened = ComplianceFlag.objects.count()
+    assert sum(r.opened for r in results) == opened
+    assert ComplianceFlag.objects.values("project", "rule").distinct().count() == opened
+    assert FlagEvent.objects.filter(kind="opened").count() == opened
+    again = scan_projects(now=now + timedelta(minutes=1))
+    assert again.opened == 0 and again.resolved == 0
+
+
+def test_running_the_scan_twice_concurrently_on_any_database_never_duplicates(overdue):
+    # On SQLite the IMMEDIATE transaction queues the second writer; on PostgreSQL the advisory
+    # lock makes it skip. Either way the flag table holds one open flag per project and rule.
+    now = at(overdue.registration_due_on + timedelta(days=2))
+    scan_projects(now=now)
+    scan_projects(now=now)
+    assert open_flags(overdue, Rule.UNREGISTERED).count() == 1
+
+
+def wait_until(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_scheduled_scan_runs_on_a_real_worker(reference_data, contractor_a, settings):
+    from celery.contrib.testing.worker import start_worker
+    from django.conf import settings as live
+
+    from config.celery import app
+
+    factories.make_project(contractor=contractor_a, spk_date=date(2025, 1, 6))
+    entry = live.CELERY_BEAT_SCHEDULE["scan-projects"]
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        app.send_task(entry["task"])
+        assert wait_until(lambda: ScanRun.objects.filter(kind="full", status="finished").exists())
+    assert ComplianceFlag.objects.filter(rule=Rule.UNREGISTERED).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_nudges_a_real_worker_which_evaluates_the_project(
+    reference_data, contractor_a, settings
+):
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    settings.PANTAU_NUDGE_ENGINE_ON_COMMIT = True
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        project = factories.make_project(contractor=contractor_a, spk_date=date(2025, 1, 6))
+        assert wait_until(
+            lambda: ComplianceFlag.objects.filter(project=project, rule=Rule.UNREGISTERED).exists()
+        )
+    project.refresh_from_db()
+    assert project.needs_evaluation_at is None
