@@ -1,13 +1,11 @@
 """Compliance endpoints of the public API (/api/v1)."""
 
-from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from config.api_errors import ApiError, ErrorResponse
-from reference.rupiah import value_before_ppn
+from reference.rupiah import round_rupiah, value_before_ppn
 
 from .forms import ContributionQueryForm
-from .models import Tariff
 
 router = Router(tags=["contribution"])
 
@@ -45,13 +43,14 @@ def contribution(request, params: Query[ContributionQuery]):
     if not form.is_valid():
         raise ApiError.from_form(form)
     data = form.cleaned_data
-    tariff = Tariff.objects.in_force_on(data.get("spk_date") or timezone.localdate())
+    tariff = data["tariff"]
     base = value_before_ppn(
         data["contract_value"], includes_ppn=data["includes_ppn"], ppn_rate=data["ppn_rate"]
     )
     result = tariff.contribution_for_value(base)
     return {
-        "contract_value": int(data["contract_value"]),
+        # Whole rupiah like the other amounts: rounded half up, not truncated (1,5 -> 2).
+        "contract_value": int(round_rupiah(data["contract_value"])),
         "base_value": int(base),
         "jkk": int(result.jkk),
         "jkm": int(result.jkm),

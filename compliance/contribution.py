@@ -83,6 +83,8 @@ def contribution_on_value(value: Decimal, tiers=STANDARD_TIERS) -> Contribution:
 def contribution_on_wages(wages: Decimal, rates=STANDARD_WAGE_RATES) -> Contribution:
     """JKK and JKM as a percentage of wages (the alternative basis of §2.1)."""
     wages = Decimal(wages)
+    if wages < 0:
+        raise ValueError("wages cannot be negative")
     jkk_rate, jkm_rate = rates
     return Contribution(
         wages,

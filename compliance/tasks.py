@@ -3,7 +3,9 @@
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
+from .notifications import deliver_pending, queue_office_digests
 from .scanning import evaluate_marked_projects, scan_projects
 
 logger = logging.getLogger(__name__)
@@ -22,3 +24,22 @@ def evaluate_marked_projects_task():
     result = evaluate_marked_projects()
     if result.scanned:
         logger.info("compliance evaluation of changed projects: %s", result)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_notifications_task():
+    """Send due outbox rows (beat, every minute). At least once: claims are compare-and-set, so
+    a redelivered or overlapping run never sends a row twice while it is being sent; a failed
+    message stays pending with backoff and never fails the task."""
+    result = deliver_pending()
+    if any(result.values()):
+        logger.info("notification delivery: %s", result)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_office_digests_task():
+    """Write today's office digests (beat, daily at 07:00 WIB); deliver_notifications_task
+    sends them within a minute. A redelivery writes nothing new: the keys carry the day, the
+    office and the address."""
+    queued = queue_office_digests(timezone.localdate())
+    logger.info("office digests queued: %s", queued)

@@ -277,6 +277,20 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reference.tasks.refresh_holidays_task",
         "schedule": crontab(hour=18, minute=0),
     },
+    # Every minute: send the notification outbox (new rows, and retries whose backoff ended).
+    # Rows wait in the database while Redis or the mail server is down, so nothing is lost;
+    # a copy left in the queue longer than a minute is dropped, the next one does the work.
+    "deliver-notifications": {
+        "task": "compliance.tasks.deliver_notifications_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},
+    },
+    # Daily at 07:00 WIB (00:00 UTC), before office hours: one digest per office (open
+    # violations, letters due, registrations to verify) instead of a mail per transition.
+    "send-office-digests": {
+        "task": "compliance.tasks.send_office_digests_task",
+        "schedule": crontab(hour=0, minute=0),
+    },
 }
 
 # --- Pantau Jakon rules (domain.md part 0; all configurable) ----------------------------------

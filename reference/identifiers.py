@@ -140,7 +140,10 @@ def nik_warnings(
             )
             % {"code": parts.region_codes[2]}
         )
-    age = ((today or date.today()) - parts.birth_date(today=today)).days // 365
+    today = today or date.today()
+    born = parts.birth_date(today=today)
+    # Whole years, as on a birthday (days // 365 drifts by a day every four years).
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     if not 15 <= age <= 80:
         warnings.append(
             _("The NIK gives an age of %(age)d years; check the number.") % {"age": age}
@@ -188,9 +191,13 @@ def validate_npwp(value: str) -> str:
 
 
 def format_npwp(npwp16: str) -> str:
-    """The familiar `0XX.XXX.XXX.X-XXX.XXX` shape for entity NPWPs; a NIK-NPWP stays as is."""
-    if len(npwp16) == 16 and npwp16.startswith("0"):
-        n = npwp16[1:]
+    """The familiar 15-digit `XX.XXX.XXX.X-XXX.XXX` shape for an entity NPWP (16 digits starting
+    with 0, or the old 15 digits); a NIK-NPWP, or anything else, stays as is."""
+    number = digits_only(npwp16)
+    if len(number) == 16 and number.startswith("0"):
+        number = number[1:]
+    if len(number) == 15 and number.isdigit():
+        n = number
         return f"{n[:2]}.{n[2:5]}.{n[5:8]}.{n[8]}-{n[9:12]}.{n[12:]}"
     return npwp16
 

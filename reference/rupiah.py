@@ -1,13 +1,21 @@
 """Rupiah as people type and read it: "Rp 1.250.000.000,00" in, "Rp1.250.000.000" out."""
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 _ALLOWED = re.compile(r"^[0-9.,]+$")
+# An optional minus sign before or after "Rp": "-Rp1.500" is how format_rupiah writes it.
+_PREFIX = re.compile(r"(?i)^(?P<minus>-?)(?:rp\.?)?(?P<minus_after>-?)")
+
+
+def _format_error() -> ValidationError:
+    return ValidationError(
+        _("Enter an amount in rupiah, for example 1.250.000.000."), code="rupiah_format"
+    )
 
 
 def parse_rupiah(text: str | int | Decimal) -> Decimal:
@@ -15,17 +23,21 @@ def parse_rupiah(text: str | int | Decimal) -> Decimal:
 
     "1.250.000.000", "Rp 1.250.000.000,00", "1250000000", "1,250,000,000.00" all give
     1250000000. A lone separator followed by exactly three digits groups thousands; otherwise
-    it is the decimal mark. When both appear, the last one is the decimal mark.
+    it is the decimal mark. When both appear, the last one is the decimal mark and the other
+    must group thousands. At most two decimals (sen); a negative amount is refused.
     """
     if isinstance(text, (int, Decimal)):
         amount = Decimal(text)
     else:
-        cleaned = re.sub(r"(?i)^\s*rp\.?", "", str(text)).replace(" ", "").replace("\u00a0", "")
+        cleaned = re.sub(r"\s", "", str(text))  # also the no-break spaces of copied figures
+        prefix = _PREFIX.match(cleaned)
+        is_negative = bool(prefix["minus"] or prefix["minus_after"])
+        cleaned = cleaned[prefix.end() :]
         if not cleaned or not _ALLOWED.match(cleaned):
-            raise ValidationError(
-                _("Enter an amount in rupiah, for example 1.250.000.000."), code="rupiah_format"
-            )
+            raise _format_error()
         amount = _to_decimal(cleaned)
+        if is_negative:
+            amount = -amount
     if amount < 0:
         raise ValidationError(_("An amount cannot be negative."), code="rupiah_negative")
     return amount
@@ -42,20 +54,15 @@ def _to_decimal(cleaned: str) -> Decimal:
         decimal_mark = None if is_grouping else mark
     else:
         decimal_mark = None
-    thousands = {".", ","} - {decimal_mark}
     integer, _sep, fraction = cleaned.partition(decimal_mark) if decimal_mark else (cleaned, "", "")
-    for mark in thousands:
-        integer = integer.replace(mark, "")
+    thousands = {".": ",", ",": "."}.get(decimal_mark)
+    # With a decimal mark, the other separator may only group thousands: "1.2.3,5" is a typo.
+    if thousands and not re.fullmatch(rf"[0-9]{{1,3}}(\{thousands}[0-9]{{3}})*|[0-9]+", integer):
+        raise _format_error()
+    integer = integer.replace(".", "").replace(",", "")
     if not integer.isdigit() or (fraction and (not fraction.isdigit() or len(fraction) > 2)):
-        raise ValidationError(
-            _("Enter an amount in rupiah, for example 1.250.000.000."), code="rupiah_format"
-        )
-    try:
-        return Decimal(f"{integer}.{fraction or '0'}")
-    except InvalidOperation:
-        raise ValidationError(
-            _("Enter an amount in rupiah, for example 1.250.000.000."), code="rupiah_format"
-        ) from None
+        raise _format_error()
+    return Decimal(f"{integer}.{fraction}" if fraction else integer)
 
 
 def round_rupiah(amount: Decimal) -> Decimal:

@@ -14,7 +14,11 @@ def start_django(**env_changes) -> subprocess.CompletedProcess:
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -63,7 +67,8 @@ def test_a_sqlite_file_database_runs_in_wal_mode_so_web_and_worker_do_not_block(
     )
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(
-        DEBUG="true", DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="true",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=f"sqlite:///{tmp_path / 'wal.sqlite3'}",
     )
     result = subprocess.run(

@@ -31,7 +31,7 @@ def enroll_worker(
     candidate = Worker(nik=nik, full_name=full_name, birth_date=birth_date, sex=sex)
     candidate.clean_fields(exclude=["nik"])
     candidate.clean()  # validates the NIK and its agreement with birth date and sex
-    worker, created = Worker.objects.get_or_create(
+    worker, _created = Worker.objects.get_or_create(
         nik=candidate.nik,
         defaults={
             "full_name": candidate.full_name,
