@@ -458,7 +458,8 @@ class Project(models.Model):
                 violation_error_message=_("A project cannot be its own main project."),
             ),
             models.CheckConstraint(
-                condition=~Q(contribution_basis="wages") | Q(wage_total__gt=0),
+                condition=~Q(contribution_basis="wages")
+                | Q(wage_total__isnull=False, wage_total__gt=0),
                 name="projects_project_wage_basis_has_wages",
                 violation_error_message=_("The wage basis needs the total wages."),
             ),

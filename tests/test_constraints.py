@@ -676,12 +676,6 @@ def test_a_negative_ppn_rate_is_refused(world):
     assert_refused(lambda: new_project(world, ppn_rate=-1), "projects_project_ppn_rate_range")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="projects_project_wage_basis_has_wages is NOT basis='wages' OR wage_total > 0: with "
-    "wage_total NULL that is NULL, which a CHECK lets through. The condition needs "
-    "wage_total__isnull=False (a model and migration change).",
-)
 def test_a_wage_basis_without_any_wages_is_refused(world):
     assert_refused(
         lambda: new_project(world, contribution_basis=Project.ContributionBasis.WAGES),
