@@ -174,7 +174,7 @@ def test_a_summary_lists_a_capped_number_of_projects_and_says_how_many_more(
 
     body = summaries().get().body
     assert body.count("(SPK SPK/") == 2
-    assert "…and 1 more." in body
+    assert "…dan 1 lainnya." in body  # budi reads Indonesian
 
 
 def test_writing_the_rows_costs_the_same_queries_for_one_or_many_companies(
