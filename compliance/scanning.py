@@ -194,9 +194,13 @@ def apply_rule(rule: str, clock: rules.Clock, run: ScanRun | None, project_ids=N
         ),
     )
     if opened:
-        _events_from(
-            _open_flags(rule, project_ids).filter(opened_at=clock.now), Event.OPENED, clock, run
+        # The flags this run inserted: opened at its instant and without an 'opened' event yet
+        # (a run repeated with the same clock must not log earlier flags again).
+        just_opened = _open_flags(rule, project_ids).filter(opened_at=clock.now)
+        just_opened = just_opened.exclude(
+            Exists(FlagEvent.objects.filter(flag=OuterRef("pk"), kind=Event.OPENED))
         )
+        _events_from(just_opened, Event.OPENED, clock, run)
     return opened, resolved
 
 

@@ -291,3 +291,13 @@ def test_a_change_nudges_a_real_worker_which_evaluates_the_project(
         )
     project.refresh_from_db()
     assert project.needs_evaluation_at is None
+
+
+def test_a_run_repeated_with_the_same_clock_logs_each_opening_once(contractor_a):
+    first = factories.make_project(contractor=contractor_a, spk_date=SPK)
+    now = at(first.registration_due_on + timedelta(days=2))
+    scan_projects(now=now)
+    factories.make_project(contractor=contractor_a, spk_date=SPK)  # something new to open
+    scan_projects(now=now)
+    for flag in ComplianceFlag.objects.all():
+        assert flag.events.filter(kind="opened").count() == 1
