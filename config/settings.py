@@ -216,6 +216,26 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# --- Cache -------------------------------------------------------------------------------------
+# Shared between the web and worker processes (import progress, throttling): Redis when there is
+# one, files under var/ on the embedded default. Never required for correctness.
+if env("REDIS_URL", default=""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("REDIS_URL"),
+            "KEY_PREFIX": "pantau",
+            "OPTIONS": {"socket_timeout": 3, "socket_connect_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env("CACHE_FOLDER", default=str(BASE_DIR / "var" / "cache")),
+        }
+    }
+
 # --- Celery -----------------------------------------------------------------------------------
 # Without REDIS_URL, kombu's filesystem transport is the broker: a worker with beat runs with no
 # server at all (the in and out folders are the same, so producer and consumer meet there).
