@@ -1,9 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
-
-from projects.models import Project
 
 
 @login_required
@@ -11,12 +9,7 @@ def home(request):
     """The landing page after login: a superuser goes to admin, everyone else to their projects."""
     if request.user.is_superuser:
         return redirect("admin:index")
-    projects = (
-        Project.objects.visible_to(request.user)
-        .select_related("contractor", "regency")
-        .order_by("-spk_date", "-id")[:50]
-    )
-    return render(request, "home.html", {"projects": projects})
+    return redirect("projects:list")
 
 
 @require_GET
