@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "projects",
     "workers",
     "compliance",
+    "monitoring",
 ]
 
 MIDDLEWARE = [

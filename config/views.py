@@ -6,9 +6,12 @@ from django.views.decorators.http import require_GET
 
 @login_required
 def home(request):
-    """The landing page after login: a superuser goes to admin, everyone else to their projects."""
+    """The landing page after login: admin for a superuser, the region's projects for office
+    staff, "my projects" for a contractor."""
     if request.user.is_superuser:
         return redirect("admin:index")
+    if request.user.is_office_staff:
+        return redirect("monitoring:projects")
     return redirect("projects:list")
 
 
