@@ -15,4 +15,24 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("upload/<str:token>/", views.upload_by_link, name="upload_by_link"),
+    path(
+        "registrations/<int:pk>/verify/",
+        views.registration_decide,
+        {"decision": "verify"},
+        name="registration_verify",
+    ),
+    path(
+        "registrations/<int:pk>/reject/",
+        views.registration_decide,
+        {"decision": "reject"},
+        name="registration_reject",
+    ),
+    path("findings/<int:pk>/waive/", views.flag_waiver, {"action": "waive"}, name="flag_waive"),
+    path(
+        "findings/<int:pk>/undo-waiver/",
+        views.flag_waiver,
+        {"action": "undo"},
+        name="flag_undo_waiver",
+    ),
+    path("findings/<int:pk>/handling/", views.flag_handling, name="flag_handling"),
 ]

@@ -4,19 +4,19 @@ link from a reminder email. Thin views: the rules live in services, evidence and
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from projects.models import Project
 
 from . import services, upload_links
 from .evidence import attach_evidence
 from .forms import EvidenceForm, PaymentForm, RegistrationForm
-from .models import Registration, RegistrationEvidence
+from .models import ComplianceFlag, Registration, RegistrationEvidence
 
 
 def _form_error(form, error: ValidationError) -> None:
@@ -213,4 +213,85 @@ def upload_by_link(request, token):
         request,
         "compliance/upload_link_form.html",
         {"project": project, "form": form, "registration": live},
+    )
+
+
+# --- Actions from the project page: verification and waivers (offices), 'being handled'
+# (contractors). POST only; each needs its reason; another region's object is a 404.
+
+
+def _office_editor(user) -> None:
+    if not (user.is_superuser or user.can_edit_as_office):
+        raise PermissionDenied(_("Only office staff who may edit can do this."))
+
+
+def _action(request, target_project_id, call) -> HttpResponseRedirect:
+    try:
+        call()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("projects:detail", target_project_id)
+
+
+@login_required
+@require_POST
+def registration_decide(request, pk, decision):
+    """Verify or reject (with a reason) a registration; a BPJS branch's decision is labelled as
+    BPJS's on the page (verified_by's office kind)."""
+    _office_editor(request.user)
+    registration = _editable_registration(request, pk)
+    if decision == "verify":
+        return _action(
+            request,
+            registration.project_id,
+            lambda: services.verify_registration(registration=registration, user=request.user),
+        )
+    return _action(
+        request,
+        registration.project_id,
+        lambda: services.reject_registration(
+            registration=registration, user=request.user, reason=request.POST.get("reason", "")
+        ),
+    )
+
+
+def _flag_in_scope(request, pk, *, editable=True) -> ComplianceFlag:
+    projects = (
+        Project.objects.editable_by(request.user)
+        if editable
+        else Project.objects.visible_to(request.user)
+    )
+    return get_object_or_404(
+        ComplianceFlag.objects.filter(project__in=projects, resolved_at__isnull=True), pk=pk
+    )
+
+
+@login_required
+@require_POST
+def flag_waiver(request, pk, action):
+    _office_editor(request.user)
+    flag = _flag_in_scope(request, pk)
+    reason = request.POST.get("reason", "")
+    call = services.waive_flag if action == "waive" else services.undo_waiver
+    return _action(
+        request, flag.project_id, lambda: call(flag=flag, user=request.user, reason=reason)
+    )
+
+
+@login_required
+@require_POST
+def flag_handling(request, pk):
+    """The contractor marks a finding as being handled, with a note."""
+    if getattr(request.user, "contractor_membership", None) is None:
+        raise PermissionDenied(_("Only the contractor marks its findings as being handled."))
+    flag = _flag_in_scope(request, pk)
+    return _action(
+        request,
+        flag.project_id,
+        lambda: services.mark_flag_handling(
+            flag=flag, user=request.user, note=request.POST.get("note", "")
+        ),
     )

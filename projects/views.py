@@ -163,10 +163,11 @@ def project_detail(request, pk):
     )
     registrations = (
         Registration.objects.filter(project=project)
-        .select_related("tariff")
+        .select_related("tariff", "verified_by__office")
         .prefetch_related("payments", "evidence")
     )
     status = portal_status(project, today=timezone.localdate(), tariffs=TariffBook())
+    can_edit = Project.objects.editable_by(request.user).filter(pk=project.pk).exists()
     return render(
         request,
         "projects/project_detail.html",
@@ -176,6 +177,9 @@ def project_detail(request, pk):
             "registrations": registrations,
             "open_flags": status.flags,
             "status": status,
-            "can_edit": Project.objects.editable_by(request.user).filter(pk=project.pk).exists(),
+            "can_edit": can_edit,
+            "office_editor": can_edit
+            and (request.user.is_superuser or request.user.is_office_staff),
+            "contractor_user": can_edit and _contractor_of(request.user) is not None,
         },
     )
