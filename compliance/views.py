@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import Office
 from projects.models import Project
 
 from . import services, upload_links
@@ -273,6 +274,9 @@ def _flag_in_scope(request, pk, *, editable=True) -> ComplianceFlag:
 @require_POST
 def flag_waiver(request, pk, action):
     _office_editor(request.user)
+    if request.user.office_id and request.user.office.kind == Office.Kind.BPJS_BRANCH:
+        # A branch verifies registrations; waivers and letters are the labour office's call.
+        raise PermissionDenied(_("Waivers are decided by the labour office."))
     flag = _flag_in_scope(request, pk)
     reason = request.POST.get("reason", "")
     call = services.waive_flag if action == "waive" else services.undo_waiver

@@ -148,3 +148,16 @@ def test_actions_refuse_get(client, bekasi_office_user, registration):
     client.force_login(bekasi_office_user)
     url = reverse("compliance:registration_verify", args=[registration.pk])
     assert client.get(url).status_code == 405
+
+
+def test_a_bpjs_branch_cannot_waive_a_finding(client, project_of_contractor_a):
+    flag = open_flag(project_of_contractor_a)
+    branch_user = factories.make_office_user(
+        "bpjs.bekasi", region_code="32.75", kind=Office.Kind.BPJS_BRANCH
+    )
+    branch_user.preferred_language = "en"
+    branch_user.save(update_fields=["preferred_language"])
+    client.force_login(branch_user)
+    assert ">Waive<" not in client.get(project_of_contractor_a.get_absolute_url()).content.decode()
+    response = client.post(reverse("compliance:flag_waive", args=[flag.pk]), {"reason": "x"})
+    assert response.status_code == 403
