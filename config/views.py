@@ -11,7 +11,7 @@ def home(request):
     if request.user.is_superuser:
         return redirect("admin:index")
     if request.user.is_office_staff:
-        return redirect("monitoring:projects")
+        return redirect("monitoring:dashboard")
     return redirect("projects:list")
 
 

@@ -17,6 +17,7 @@ from compliance.status import with_portal_prefetch
 from projects.models import Project
 from reference.spreadsheets import csv_response, xlsx_response
 
+from . import dashboard as figures
 from .filters import ProjectFilterForm, page_after, ranked_projects
 
 EXPORT_LIMIT = 100_000  # rows per export; a wider scope is narrowed with the filters
@@ -161,3 +162,38 @@ def _open_rules_by_project(projects) -> dict[int, str]:
     ):
         found.setdefault(project_id, []).append(f"{rule} (step {step})" if step else rule)
     return {pk: ", ".join(rules) for pk, rules in found.items()}
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    """The scope at a glance: totals from the engine's rollups, 12-month coverage trend,
+    coverage by funding source and per kab/kota, and the projects overdue the longest."""
+    region = _office_scope(request.user)
+    today = timezone.localdate()
+    totals, per_regency = figures.latest_totals(region, today=today)
+    projects = Project.objects.visible_to(request.user)
+    regency_rows = figures.bar_chart(
+        [
+            {
+                "label": regency.name,
+                "total": part.figures["projects_total"],
+                "covered": part.figures["projects_covered"],
+                "percent": part.coverage_percent,
+            }
+            for regency, part in sorted(per_regency.items(), key=lambda item: item[0].code)
+        ]
+    )
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "region": region,
+            "totals": totals,
+            "trend": figures.line_chart(figures.coverage_trend(region, today=today)),
+            "funding": figures.bar_chart(figures.by_funding_source(projects)),
+            "regencies": regency_rows if region is None or region.is_province else None,
+            "overdue": figures.longest_overdue(projects),
+            "today": today,
+        },
+    )
