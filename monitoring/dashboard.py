@@ -216,4 +216,3 @@ def bar_chart(rows: list[dict], *, width: int = 300) -> dict:
             for index, row in enumerate(rows)
         ],
     }
-

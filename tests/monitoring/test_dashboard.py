@@ -94,3 +94,15 @@ def test_contractors_and_anonymous_cannot_open_it(client, contractor_a_user):
 def test_office_staff_land_on_the_dashboard(client, bekasi_office_user):
     client.force_login(bekasi_office_user)
     assert client.get(reverse("home"))["Location"] == URL
+
+
+@time_machine.travel(datetime(2026, 6, 2, 9, tzinfo=WIB), tick=False)
+def test_svg_coordinates_stay_numbers_on_the_indonesian_page(
+    client, jabar_office_user, bekasi_world
+):
+    import re
+
+    client.force_login(jabar_office_user)  # Indonesian writes 33,3: never inside SVG geometry
+    page = client.get(URL).content.decode()
+    assert re.search(r'\b(x|y|cx|cy|width|height)="[^"]*\d,\d', page) is None
+    assert "(33,3%)" in page
