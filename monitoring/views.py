@@ -43,7 +43,7 @@ def explain_risk(project: Project, flag: ComplianceFlag | None, today: date) -> 
     """Why a project ranks where it does, in the terms of the engine's exposure score:
     value (Rp million) × workforce × days overdue (compliance.scanning.exposure_expression)."""
     if flag is None or flag.exposure_score == 0:
-        return _("No open violation: ranked by date.")
+        return _("No open violation: newest entries first.")
     millions = math.ceil(project.current_base_value / 1_000_000)
     if project.planned_workforce:
         workers = _("%(count)d workers (planned)") % {"count": project.planned_workforce}

@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 
 from compliance import services as compliance_services
 from compliance.contribution import extra_contribution
-from compliance.models import Registration, Tariff
+from compliance.models import FlagEvent, Registration, Tariff
 from compliance.status import TariffBook, portal_status, with_portal_prefetch
 
 from . import services
 from .forms import AmendmentForm, ProjectForm
+from .history import change_log
 from .models import Project
 
 PAGE_SIZE = 25
@@ -176,6 +177,10 @@ def project_detail(request, pk):
             "amendments": project.amendments.all(),
             "registrations": registrations,
             "open_flags": status.flags,
+            "timeline": FlagEvent.objects.filter(flag__project=project)
+            .select_related("flag", "actor")
+            .order_by("-at", "-pk")[:100],
+            "history": change_log(project),
             "status": status,
             "can_edit": can_edit,
             "office_editor": can_edit

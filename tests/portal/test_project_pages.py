@@ -274,3 +274,32 @@ def test_a_read_only_office_sees_the_project_but_cannot_edit_it(
     assert (
         client.get(reverse("projects:edit", args=[project_of_contractor_a.pk])).status_code == 404
     )
+
+
+def test_the_project_page_shows_who_changed_what_and_the_findings_timeline(
+    client_a, contractor_a_user, project_of_contractor_a
+):
+    from compliance.models import FlagEvent
+
+    data = project_form_data(
+        name=project_of_contractor_a.name,
+        owner_name=project_of_contractor_a.work_unit.name,
+        spk_number=project_of_contractor_a.spk_number,
+        contract_value="1.000.000.000",
+        includes_ppn=None,
+    )
+    client_a.post(reverse("projects:edit", args=[project_of_contractor_a.pk]), data)
+    flag = ComplianceFlag.objects.create(
+        project=project_of_contractor_a,
+        rule=ComplianceFlag.Rule.NO_WORKERS,
+        severity=ComplianceFlag.Severity.WARNING,
+        opened_at=timezone.now(),
+    )
+    FlagEvent.objects.create(flag=flag, kind=FlagEvent.Kind.OPENED, at=timezone.now())
+
+    page = client_a.get(project_of_contractor_a.get_absolute_url()).content.decode()
+
+    assert "Change history" in page
+    assert "contract value" in page and "750000000" in page and "1000000000" in page
+    assert contractor_a_user.username in page or contractor_a_user.get_full_name() in page
+    assert "Findings timeline" in page and "compliance engine" in page
