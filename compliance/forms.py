@@ -172,3 +172,24 @@ class PaymentForm(EvidenceFilesMixin, forms.ModelForm):
     def _post_clean(self):
         self.instance.registration = self.registration
         super()._post_clean()
+
+
+class WarningLetterForm(forms.Form):
+    number = forms.CharField(label=_("Letter number"), max_length=120)
+    sent_on = forms.DateField(label=_("Letter date"), widget=DateInput())
+
+    def __init__(self, *args, flag, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.flag = flag
+
+    def clean(self):
+        from .rules import ESCALATING
+
+        cleaned_data = super().clean()
+        if self.flag.rule not in ESCALATING:
+            raise forms.ValidationError(_("This kind of flag does not lead to warning letters."))
+        if self.flag.waived_at is not None:
+            raise forms.ValidationError(_("A waived finding gets no warning letter."))
+        if self.flag.escalation_step >= 3:
+            raise forms.ValidationError(_("Every letter of this finding has been sent."))
+        return cleaned_data

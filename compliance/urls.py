@@ -35,4 +35,5 @@ urlpatterns = [
         name="flag_undo_waiver",
     ),
     path("findings/<int:pk>/handling/", views.flag_handling, name="flag_handling"),
+    path("findings/<int:pk>/letter/", views.warning_letter, name="warning_letter"),
 ]

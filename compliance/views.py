@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Office
 from projects.models import Project
 
-from . import services, upload_links
+from . import letters, services, upload_links
 from .evidence import attach_evidence
-from .forms import EvidenceForm, PaymentForm, RegistrationForm
+from .forms import EvidenceForm, PaymentForm, RegistrationForm, WarningLetterForm
 from .models import ComplianceFlag, Registration, RegistrationEvidence
 
 
@@ -299,3 +299,60 @@ def flag_handling(request, pk):
             flag=flag, user=request.user, note=request.POST.get("note", "")
         ),
     )
+
+
+def _labour_office_editor(user):
+    _office_editor(user)
+    if user.office_id and user.office.kind != Office.Kind.LABOUR_OFFICE:
+        raise PermissionDenied(_("Warning letters are sent by the labour office."))
+
+
+@login_required
+@require_POST
+def warning_letter(request, pk):
+    """Print the next warning letter of a finding as PDF, or record it as sent (which advances
+    the escalation step). The number and date the office gives appear on the letter."""
+    _labour_office_editor(request.user)
+    flag = _flag_in_scope(request, pk)
+    form = WarningLetterForm(request.POST, flag=flag)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("projects:detail", flag.project_id)
+    number, sent_on = form.cleaned_data["number"], form.cleaned_data["sent_on"]
+    step = flag.escalation_step + 1
+    if request.POST.get("action") == "record":
+        return _action(
+            request,
+            flag.project_id,
+            lambda: services.record_warning_letter(
+                flag=flag, step=step, number=number, sent_on=sent_on, user=request.user
+            ),
+        )
+    office = request.user.office or _office_for_superuser(flag)
+    pdf = letters.render_warning_letter(
+        flag=flag, step=step, number=number, sent_on=sent_on, office=office
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="surat-teguran-{step}-{flag.project.spk_number}.pdf"'.replace(
+            "/", "-"
+        )
+    )
+    return response
+
+
+def _office_for_superuser(flag):
+    """An admin prints on the letterhead of the labour office of the project's kab/kota."""
+    office = (
+        Office.objects.filter(
+            kind=Office.Kind.LABOUR_OFFICE, region=flag.project.regency_id
+        ).first()
+        or Office.objects.filter(
+            kind=Office.Kind.LABOUR_OFFICE, region=flag.project.province_id
+        ).first()
+    )
+    if office is None:
+        raise Http404(_("No labour office is set up for this region."))
+    return office

@@ -161,3 +161,91 @@ def test_a_bpjs_branch_cannot_waive_a_finding(client, project_of_contractor_a):
     assert ">Waive<" not in client.get(project_of_contractor_a.get_absolute_url()).content.decode()
     response = client.post(reverse("compliance:flag_waive", args=[flag.pk]), {"reason": "x"})
     assert response.status_code == 403
+
+
+# --- Warning letters --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def letterhead(bekasi_office_user):
+    office = bekasi_office_user.office
+    office.letterhead_government = "PEMERINTAH KOTA BEKASI"
+    office.letterhead_agency = "DINAS KETENAGAKERJAAN"
+    office.letter_city = "Bekasi"
+    office.head_name = "Drs. Ika Indah Yarti, M.Si."
+    office.head_title = "Kepala Dinas Ketenagakerjaan Kota Bekasi"
+    office.save()
+    return office
+
+
+def test_the_office_prints_the_next_warning_letter_as_a_pdf(
+    client, bekasi_office_user, letterhead, project_of_contractor_a
+):
+    flag = open_flag(project_of_contractor_a)
+    client.force_login(bekasi_office_user)
+    response = client.post(
+        reverse("compliance:warning_letter", args=[flag.pk]),
+        {"number": "560/123/Disnaker", "sent_on": "2026-06-02", "action": "pdf"},
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    flag.refresh_from_db()
+    assert flag.escalation_step == 0  # printing is not sending
+
+
+def test_recording_the_letter_as_sent_advances_the_escalation_step(
+    client, bekasi_office_user, letterhead, project_of_contractor_a
+):
+    flag = open_flag(project_of_contractor_a)
+    client.force_login(bekasi_office_user)
+    client.post(
+        reverse("compliance:warning_letter", args=[flag.pk]),
+        {"number": "560/123/Disnaker", "sent_on": "2026-06-02", "action": "record"},
+    )
+    flag.refresh_from_db()
+    assert flag.escalation_step == 1
+    assert flag.letters.get().number == "560/123/Disnaker"
+
+
+def test_a_finding_that_does_not_escalate_gets_no_letter(
+    client, bekasi_office_user, project_of_contractor_a
+):
+    flag = open_flag(project_of_contractor_a, rule="no_workers")
+    client.force_login(bekasi_office_user)
+    response = client.post(
+        reverse("compliance:warning_letter", args=[flag.pk]),
+        {"number": "1", "sent_on": "2026-06-02", "action": "record"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    flag.refresh_from_db()
+    assert flag.escalation_step == 0
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("who", ["tanbu_office_user", "contractor_a_user", "bekasi_readonly_user"])
+def test_only_the_regions_labour_office_sends_letters(
+    client, request, project_of_contractor_a, who
+):
+    flag = open_flag(project_of_contractor_a)
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(
+        reverse("compliance:warning_letter", args=[flag.pk]),
+        {"number": "1", "sent_on": "2026-06-02", "action": "record"},
+    )
+    assert response.status_code in (403, 404)
+    flag.refresh_from_db()
+    assert flag.escalation_step == 0
+
+
+def test_a_bpjs_branch_sends_no_letters(client, project_of_contractor_a):
+    flag = open_flag(project_of_contractor_a)
+    client.force_login(
+        factories.make_office_user("bpjs.bekasi", region_code="32.75", kind=Office.Kind.BPJS_BRANCH)
+    )
+    response = client.post(
+        reverse("compliance:warning_letter", args=[flag.pk]),
+        {"number": "1", "sent_on": "2026-06-02", "action": "pdf"},
+    )
+    assert response.status_code == 403
