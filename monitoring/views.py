@@ -4,9 +4,11 @@ exports of the current filter. Scoped by Project.objects.visible_to(user) like e
 import math
 from datetime import date
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,10 +16,12 @@ from django.views.decorators.http import require_GET
 
 from compliance.models import ComplianceFlag, Registration
 from compliance.status import with_portal_prefetch
+from projects.forms import DateInput
 from projects.models import Project
 from reference.spreadsheets import csv_response, xlsx_response
 
 from . import dashboard as figures
+from . import report_files, reports
 from .filters import ProjectFilterForm, page_after, ranked_projects
 
 EXPORT_LIMIT = 100_000  # rows per export; a wider scope is narrowed with the filters
@@ -196,4 +200,55 @@ def dashboard(request):
             "overdue": figures.longest_overdue(projects),
             "today": today,
         },
+    )
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("Until"), widget=DateInput())
+
+    def clean(self):
+        cleaned_data = super().clean()
+        start, end = cleaned_data.get("start"), cleaned_data.get("end")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return cleaned_data
+
+
+@login_required
+@require_GET
+def monev(request, fmt="html"):
+    """The monev report for a period (default: this year so far) as a page, XLSX or PDF."""
+    region = _office_scope(request.user)
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or {"start": today.replace(month=1, day=1), "end": today})
+    report = None
+    if form.is_valid():
+        period = reports.Period(form.cleaned_data["start"], form.cleaned_data["end"])
+        report = reports.monev_report(Project.objects.visible_to(request.user), period, today=today)
+        scope_name = region.name if region else _("All regions")
+        title = _("Monev report: BPJS Ketenagakerjaan coverage of construction, %(scope)s") % {
+            "scope": scope_name
+        }
+        filename = f"monev-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+        if fmt == "xlsx":
+            response = HttpResponse(
+                report_files.report_xlsx(report),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+            return response
+        if fmt == "pdf":
+            response = HttpResponse(
+                report_files.report_pdf(report, title=title), content_type="application/pdf"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+            return response
+    query = request.GET.urlencode() or (
+        f"start={today.replace(month=1, day=1):%Y-%m-%d}&end={today:%Y-%m-%d}"
+    )
+    return render(
+        request,
+        "monitoring/monev.html",
+        {"form": form, "report": report, "region": region, "query": query},
     )

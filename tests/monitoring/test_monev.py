@@ -1,0 +1,93 @@
+"""The monev report: per owner and funding source, unregistered list, PDF and XLSX, scoped."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from projects.models import Project
+from tests import factories
+
+pytestmark = [pytest.mark.django_db]
+PERIOD = {"start": "2026-01-01", "end": "2026-12-31"}
+
+
+@pytest.fixture
+def world(contractor_a, contractor_b):
+    dinas = factories.make_work_unit(name="Dinas PUPR Kota Bekasi")
+    covered = factories.make_project(
+        contractor=contractor_a, work_unit=dinas, contract_value=Decimal(750_000_000)
+    )
+    factories.make_registration(covered)
+    late = factories.make_project(
+        contractor=contractor_b,
+        work_unit=dinas,
+        name="Jembatan Kali Bekasi",
+        funding_source=Project.FundingSource.APBN,
+        contract_value=Decimal(250_000_000),
+    )
+    factories.make_project(contractor=contractor_b, regency="63.10", name="Elsewhere")
+    return covered, late
+
+
+@pytest.fixture
+def office(client, bekasi_office_user):
+    bekasi_office_user.preferred_language = "en"
+    bekasi_office_user.save(update_fields=["preferred_language"])
+    client.force_login(bekasi_office_user)
+    return client
+
+
+@time_machine.travel(date(2026, 6, 1), tick=False)
+def test_the_report_counts_packages_registered_and_value_per_owner(office, world):
+    report = office.get(reverse("monitoring:monev"), PERIOD).context["report"]
+
+    [owner] = report["by_owner"]
+    assert owner["label"] == "Dinas PUPR Kota Bekasi"
+    assert (owner["packages"], owner["registered"]) == (2, 1)
+    assert owner["value"] == Decimal(1_000_000_000)
+    assert owner["value_covered"] == Decimal(750_000_000)
+    assert owner["paid"] == Decimal(1_375_000)
+    assert str(owner["registered_percent"]) == "50.0"
+    funding = {row["label"]: (row["packages"], row["registered"]) for row in report["by_funding"]}
+    assert funding == {
+        Project.FundingSource.APBD_REGENCY.label: (1, 1),
+        Project.FundingSource.APBN.label: (1, 0),
+    }
+
+
+@time_machine.travel(date(2026, 6, 1), tick=False)
+def test_the_unregistered_list_names_the_contractor_and_days_overdue(office, world):
+    _covered, late = world
+    report = office.get(reverse("monitoring:monev"), PERIOD).context["report"]
+    [item] = report["unregistered"]
+    assert item["project"] == late
+    assert item["days_overdue"] == (date(2026, 6, 1) - late.registration_due_on).days
+    assert "Elsewhere" not in office.get(reverse("monitoring:monev"), PERIOD).content.decode()
+
+
+@time_machine.travel(date(2026, 6, 1), tick=False)
+def test_pdf_and_xlsx_downloads(office, world):
+    pdf = office.get(reverse("monitoring:monev_pdf"), PERIOD)
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+    xlsx = office.get(reverse("monitoring:monev_xlsx"), PERIOD)
+    workbook = load_workbook(io.BytesIO(xlsx.content))
+    assert workbook.sheetnames == ["Per owner", "Per funding source", "Unregistered"]
+    rows = list(workbook["Unregistered"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == ["Jembatan Kali Bekasi"]
+
+
+def test_a_period_that_ends_before_it_starts_is_refused(office):
+    response = office.get(reverse("monitoring:monev"), {"start": "2026-05-01", "end": "2026-04-01"})
+    assert response.context["report"] is None
+    assert "The period ends before it starts." in response.content.decode()
+
+
+def test_contractors_cannot_open_the_report(client, contractor_a_user):
+    client.force_login(contractor_a_user)
+    assert client.get(reverse("monitoring:monev_pdf"), PERIOD).status_code == 403
