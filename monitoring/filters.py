@@ -66,6 +66,7 @@ class ProjectFilterForm(forms.Form):
     spk_until = forms.DateField(label=_("SPK until"), required=False, widget=DateInput())
     value_min = RupiahField(label=_("Value from (Rp)"), required=False, min_value=0)
     value_max = RupiahField(label=_("Value up to (Rp)"), required=False, min_value=0)
+    contractor = forms.IntegerField(required=False, widget=forms.HiddenInput)
     after = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, scope_region: Region | None, **kwargs):
@@ -164,6 +165,8 @@ def ranked_projects(projects, data: dict):
             )
         else:
             projects = projects.filter(Exists(registrations.filter(status=registration)))
+    if data.get("contractor"):
+        projects = projects.filter(contractor_id=data["contractor"])
     for field in ("funding_source", "status"):
         if data.get(field):
             projects = projects.filter(**{field: data[field]})

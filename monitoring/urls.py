@@ -7,6 +7,7 @@ app_name = "monitoring"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("projects/", views.project_list, name="projects"),
+    path("contractors/", views.contractor_directory, name="contractors"),
     path("monev/", views.monev, name="monev"),
     path("monev/report.xlsx", views.monev, {"fmt": "xlsx"}, name="monev_xlsx"),
     path("monev/report.pdf", views.monev, {"fmt": "pdf"}, name="monev_pdf"),

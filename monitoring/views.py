@@ -8,6 +8,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from compliance.models import ComplianceFlag, Registration
+from compliance.rules import is_covered
 from compliance.status import with_portal_prefetch
 from projects.forms import DateInput
 from projects.models import Project
@@ -252,3 +255,35 @@ def monev(request, fmt="html"):
         "monitoring/monev.html",
         {"form": form, "report": report, "region": region, "query": query},
     )
+
+
+@login_required
+@require_GET
+def contractor_directory(request):
+    """Contractors with projects in the scope: how many, how many covered, open findings.
+    One grouped query over the scope's projects; paged by name."""
+    _office_scope(request.user)
+    projects = Project.objects.visible_to(request.user).filter(parent__isnull=True)
+    query = (request.GET.get("q") or "").strip()
+    rows = (
+        projects.values(
+            "contractor_id",
+            "contractor__legal_name",
+            "contractor__npwp",
+            "contractor__confirmed_at",
+        )
+        .annotate(
+            projects_total=Count("pk", distinct=True),
+            projects_covered=Count("pk", filter=is_covered(), distinct=True),
+            open_findings=Count("flags", filter=Q(flags__resolved_at__isnull=True), distinct=True),
+        )
+        .order_by("contractor__legal_name", "contractor_id")
+    )
+    if query:
+        rows = rows.filter(
+            Q(contractor__legal_name__icontains=query) | Q(contractor__npwp__contains=query)
+        )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    for row in page:
+        row["rate"] = figures.percent(row["projects_covered"], row["projects_total"])
+    return render(request, "monitoring/contractors.html", {"page": page, "q": query})

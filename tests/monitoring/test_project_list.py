@@ -170,3 +170,22 @@ def test_the_xlsx_export_opens_and_defuses_formulas(office, contractor_a):
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert values == ["'@SUM(A1)"]
+
+
+def test_the_contractor_directory_shows_each_companys_rate_in_the_region(
+    office, contractor_a, contractor_b, project_of_contractor_b
+):
+    covered = factories.make_project(contractor=contractor_a)
+    factories.make_registration(covered)
+    flag(factories.make_project(contractor=contractor_a), score=3)
+
+    response = office.get(reverse("monitoring:contractors"))
+    rows = {row["contractor_id"]: row for row in response.context["page"]}
+
+    assert set(rows) == {contractor_a.pk}  # contractor B works only in Tanah Bumbu
+    row = rows[contractor_a.pk]
+    assert (row["projects_total"], row["projects_covered"], row["open_findings"]) == (2, 1, 1)
+    assert str(row["rate"]) == "50.0"
+    link = reverse("monitoring:projects") + f"?contractor={contractor_a.pk}"
+    assert link in response.content.decode()
+    assert len(names(office.get(link))) == 2
