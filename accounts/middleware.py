@@ -43,3 +43,18 @@ class OfficeTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class StaffIdleTimeoutMiddleware:
+    """Office staff and admins are signed out after PANTAU_STAFF_IDLE_MINUTES without a request
+    (they see personal data of a whole region); contractors keep the normal session length.
+    Each request restarts the clock (the session is saved with its new expiry)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and (user.office_id or user.is_staff or user.is_superuser):
+            request.session.set_expiry(settings.PANTAU_STAFF_IDLE_MINUTES * 60)
+        return self.get_response(request)

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "accounts.middleware.OfficeTimezoneMiddleware",
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -355,6 +356,8 @@ PANTAU_NUDGE_ENGINE_ON_COMMIT = env.bool("PANTAU_NUDGE_ENGINE_ON_COMMIT", defaul
 PANTAU_DEFAULT_PPN_RATE = Decimal(env("PANTAU_DEFAULT_PPN_RATE", default="11"))
 # The address users reach the site at, for links in emails (no trailing slash).
 PANTAU_SITE_URL = env("PANTAU_SITE_URL", default="http://localhost:8000")
+# Office staff and admins are signed out after this many idle minutes.
+PANTAU_STAFF_IDLE_MINUTES = env.int("PANTAU_STAFF_IDLE_MINUTES", default=30)
 # How long the upload link in a reminder email stays valid (it also works only once).
 PANTAU_UPLOAD_LINK_DAYS = env.int("PANTAU_UPLOAD_LINK_DAYS", default=14)
 
