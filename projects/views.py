@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from compliance import services as compliance_services
 from compliance.contribution import extra_contribution
 from compliance.models import FlagEvent, Registration, Tariff
+from compliance.rules import ESCALATING
 from compliance.status import TariffBook, portal_status, with_portal_prefetch
 
 from . import services
@@ -186,5 +187,13 @@ def project_detail(request, pk):
             "office_editor": can_edit
             and (request.user.is_superuser or request.user.is_office_staff),
             "contractor_user": can_edit and _contractor_of(request.user) is not None,
+            # Waivers and warning letters are the labour office's (a BPJS branch only verifies).
+            "can_waive": can_edit
+            and (
+                request.user.is_superuser
+                or (request.user.is_office_staff and request.user.office.kind == "labour_office")
+            ),
+            "letter_rules": [str(rule) for rule in ESCALATING],
+            "today": timezone.localdate(),
         },
     )

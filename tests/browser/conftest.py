@@ -54,3 +54,22 @@ def page(chromium, live_server):
     context.close()
     # A script error or a CSP violation in the console is a failure the user would hit.
     assert errors == []
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real worker thread on the configured broker: the engine's nudges get evaluated."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+def log_in(page, username, password="test-pass-2026"):
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()

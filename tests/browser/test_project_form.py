@@ -3,14 +3,9 @@ value is typed, from the calculator endpoint, with no inline script."""
 
 import pytest
 
+from .conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, username, password="test-pass-2026"):
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("main button[type=submit]")
 
 
 def test_the_contribution_appears_while_typing_the_value(page, reference_data, contractor_a_user):

@@ -158,6 +158,17 @@ def test_a_bpjs_branch_cannot_waive_a_finding(client, project_of_contractor_a):
     branch_user.preferred_language = "en"
     branch_user.save(update_fields=["preferred_language"])
     client.force_login(branch_user)
+    labour_office = factories.make_office_user("dinas.bekasi.2", region_code="32.75")
+    labour_office.preferred_language = "en"
+    labour_office.save(update_fields=["preferred_language"])
+    client.force_login(labour_office)
+    page = client.get(project_of_contractor_a.get_absolute_url()).content.decode()
+    assert ">Waive<" in page and ">Record as sent<" in page  # what the branch must not get
+    client.force_login(branch_user)
+    assert (
+        ">Record as sent<"
+        not in client.get(project_of_contractor_a.get_absolute_url()).content.decode()
+    )
     assert ">Waive<" not in client.get(project_of_contractor_a.get_absolute_url()).content.decode()
     response = client.post(reverse("compliance:flag_waive", args=[flag.pk]), {"reason": "x"})
     assert response.status_code == 403
