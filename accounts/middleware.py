@@ -1,4 +1,6 @@
-"""Per-user language and time zone."""
+"""Per-user language and time zone; the staff idle timeout."""
+
+import time
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -45,6 +47,9 @@ class OfficeTimezoneMiddleware:
             timezone.deactivate()
 
 
+TOUCHED_KEY = "_staff_idle_touched"
+
+
 class StaffIdleTimeoutMiddleware:
     """Office staff and admins are signed out after PANTAU_STAFF_IDLE_MINUTES without a request
     (they see personal data of a whole region); contractors keep the normal session length.
@@ -56,5 +61,10 @@ class StaffIdleTimeoutMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and (user.office_id or user.is_staff or user.is_superuser):
-            request.session.set_expiry(settings.PANTAU_STAFF_IDLE_MINUTES * 60)
+            # Restart the clock at most once a minute: a session write per request would cost
+            # every staff page a query for a precision nobody needs.
+            now = int(time.time())
+            if now - request.session.get(TOUCHED_KEY, 0) >= 60:
+                request.session[TOUCHED_KEY] = now
+                request.session.set_expiry(settings.PANTAU_STAFF_IDLE_MINUTES * 60)
         return self.get_response(request)

@@ -23,7 +23,7 @@ from compliance.models import Payment, Registration, Tariff
 from reference.identifiers import digits_only, format_npwp, validate_npwp
 from reference.rupiah import format_rupiah, value_before_ppn
 
-from .models import Amendment, Contractor, ContractorMembership, Project, WorkUnit
+from .models import Amendment, Contractor, ContractorMembership, Project, ProjectNote, WorkUnit
 from .services import record_amendment, save_project
 
 
@@ -194,6 +194,19 @@ def tariff_tiers_for(project: Project):
         return None
 
 
+class ProjectNoteInline(admin.TabularInline):
+    """Notes are a record: read here, added from the project page."""
+
+    model = ProjectNote
+    fields = ["created_at", "author", "text"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class RegistrationInline(admin.TabularInline):
     """Read-only: a registration is added and verified on its own page, where every field it
     needs (tariff, assessed value, verification) is at hand; payments and evidence live there."""
@@ -285,7 +298,7 @@ class ProjectAdmin(NpwpSearchMixin, SimpleHistoryAdmin):
         "created_at",
         "updated_at",
     ]
-    inlines = [AmendmentInline, RegistrationInline]
+    inlines = [AmendmentInline, RegistrationInline, ProjectNoteInline]
     fieldsets = [
         (
             None,

@@ -588,3 +588,35 @@ class Amendment(models.Model):
             "sequence": self.sequence,
             "project": self.project,
         }
+
+
+class ProjectNote(models.Model):
+    """A note an office or the contractor adds to a project (a call made, a site visit, what
+    was agreed at the coordination meeting). Notes are never edited: a correction is a new note."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("project note")
+        verbose_name_plural = _("project notes")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="projects_note_not_empty",
+                violation_error_message=_("A note cannot be empty."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.project_id}: {self.text[:40]}"

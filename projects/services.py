@@ -6,15 +6,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Least
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from reference.calendar import add_working_days, holidays_between
 from reference.rupiah import value_before_ppn
 
-from .models import Amendment, Project
+from .models import Amendment, Project, ProjectNote
 
 
 def registration_due_date(spk_date: date, start_date: date, *, holidays=None) -> date:
@@ -155,3 +157,10 @@ def recompute_due_dates(*, spk_from: date, spk_until: date) -> int:
                 registration_due_on=due_expression, needs_evaluation_at=now
             )
     return changed
+
+
+def add_note(*, project: Project, user, text: str) -> ProjectNote:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("A note cannot be empty.")})
+    return ProjectNote.objects.create(project=project, author=user, text=text[:5000])

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.project_detail, name="detail"),
     path("<int:pk>/edit/", views.project_edit, name="edit"),
     path("<int:pk>/amendments/new/", views.amendment_create, name="amendment_create"),
+    path("<int:pk>/notes/", views.note_create, name="note_create"),
 ]

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from compliance import services as compliance_services
 from compliance.contribution import extra_contribution
@@ -182,6 +183,7 @@ def project_detail(request, pk):
             .select_related("flag", "actor")
             .order_by("-at", "-pk")[:100],
             "history": change_log(project),
+            "notes": project.notes.select_related("author__office")[:50],
             "status": status,
             "can_edit": can_edit,
             "office_editor": can_edit
@@ -197,3 +199,18 @@ def project_detail(request, pk):
             "today": timezone.localdate(),
         },
     )
+
+
+@login_required
+@require_POST
+def note_create(request, pk):
+    """Office staff (editors) and the contractor add a note to the project's record."""
+    project = get_object_or_404(Project.objects.editable_by(request.user), pk=pk)
+    try:
+        services.add_note(project=project, user=request.user, text=request.POST.get("text", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The note is added."))
+    return redirect(project)
