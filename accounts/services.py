@@ -196,7 +196,7 @@ def is_awaiting_confirmation(user: User) -> bool:
 def _confirmation_state(user: User) -> str:
     # Changes once the account is active or has logged in: the link works once.
     value = f"{user.pk}:{user.is_active}:{user.last_login}:{user.email}:{user.password}"
-    return salted_hmac(CONFIRMATION_SALT, value).hexdigest()[:20]
+    return salted_hmac(CONFIRMATION_SALT, value, algorithm="sha256").hexdigest()[:20]
 
 
 def make_confirmation_token(user: User) -> str:
