@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import ContractorMembership
 
-from .models import Invitation, Office, User
+from .models import Office, User
 
 
 class StaffInline(admin.TabularInline):
@@ -153,38 +153,3 @@ class UserAdmin(DjangoUserAdmin):
     def contractor(self, user):
         membership = getattr(user, "contractor_membership", None)
         return membership.contractor if membership else None
-
-
-@admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
-    """Invitations are written by company admins on their team page; here only to look up and
-    withdraw (set revoked at). The token itself is never stored."""
-
-    list_display = ["email", "contractor", "invited_by", "created_at", "expires_at", "accepted_at"]
-    list_filter = ["accepted_at", "revoked_at"]
-    search_fields = ["email", "contractor__legal_name"]
-    list_select_related = ["contractor", "invited_by"]
-    fields = [
-        "contractor",
-        "email",
-        "language",
-        "invited_by",
-        "created_at",
-        "expires_at",
-        "accepted_at",
-        "accepted_by",
-        "revoked_at",
-    ]
-    readonly_fields = [
-        "contractor",
-        "email",
-        "language",
-        "invited_by",
-        "created_at",
-        "expires_at",
-        "accepted_at",
-        "accepted_by",
-    ]
-
-    def has_add_permission(self, request):
-        return False
