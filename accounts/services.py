@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
@@ -102,6 +102,7 @@ def sign_up_contractor(
     nothing.
     """
     email = normalise_email(email)
+    _discard_expired_sign_ups(npwp=npwp, email=email, now=timezone.now())
     contractor = Contractor(
         legal_name=legal_name.strip(),
         npwp=npwp,
@@ -134,6 +135,28 @@ def sign_up_contractor(
     membership.full_clean()
     membership.save()
     return user
+
+
+def _discard_expired_sign_ups(*, npwp: str, email: str, now: datetime) -> None:
+    """Drop a sign-up whose confirmation link expired unused and that holds this NPWP or address.
+
+    Otherwise a typo in the address, or a lost mail, would lock the company out for good. Only
+    a company that signed up itself, was never confirmed by an office, has no project, and
+    whose people never logged in is dropped, with those people's accounts.
+    """
+    cutoff = now - timedelta(days=settings.PANTAU_SIGN_UP_CONFIRMATION_DAYS)
+    stale = (
+        Contractor.objects.filter(Q(npwp=npwp) | Q(memberships__user__email__iexact=email))
+        .filter(source=Contractor.Source.SIGN_UP, confirmed_at=None, created_at__lt=cutoff)
+        .exclude(memberships__user__is_active=True)
+        .exclude(memberships__user__last_login__isnull=False)
+        .exclude(projects__isnull=False)
+        .distinct()
+    )
+    for contractor in stale:
+        user_ids = list(contractor.memberships.values_list("user_id", flat=True))
+        contractor.delete()  # its memberships and invitations go with it
+        User.objects.filter(pk__in=user_ids, is_active=False, last_login=None).delete()
 
 
 def _sign_up_conflicts(contractor: Contractor, email: str) -> dict:

@@ -289,3 +289,39 @@ def test_the_confirmation_mail_is_in_indonesian_by_default(client, reference_dat
     client.post(reverse("accounts:sign_up"), sign_up_data(), HTTP_ACCEPT_LANGUAGE="id")
     assert User.objects.get(email="siti@beton-bekasi.co.id").preferred_language == "id"
     assert mailoutbox[0].body.startswith("Yth. Siti Rahayu,")
+
+
+def test_a_sign_up_whose_link_expired_unused_frees_its_npwp_and_address(
+    client, reference_data, mailoutbox, settings
+):
+    npwp = factories.make_npwp()
+    sign_up(client, npwp=npwp, email="typo@beton-bekasi.co.id")
+    first = Contractor.objects.get(npwp=npwp)
+    days = settings.PANTAU_SIGN_UP_CONFIRMATION_DAYS
+
+    with time_machine.travel(timezone.now() + timedelta(days=days - 1)):
+        response = sign_up(client, npwp=npwp, email="typo@beton-bekasi.co.id")
+        assert response.context["form"].errors["npwp"]  # still within its link's life
+        assert response.context["form"].errors["email"]
+
+    with time_machine.travel(timezone.now() + timedelta(days=days, hours=1)):
+        response = sign_up(client, npwp=npwp, email="siti@beton-bekasi.co.id")
+    assert response.status_code == 302
+    assert not Contractor.objects.filter(pk=first.pk).exists()
+    assert not User.objects.filter(email="typo@beton-bekasi.co.id").exists()
+    assert Contractor.objects.get(npwp=npwp).memberships.get().user.email == (
+        "siti@beton-bekasi.co.id"
+    )
+
+
+def test_a_company_in_use_is_never_discarded(client, contractor_a_user, settings):
+    contractor = contractor_a_user.contractor_membership.contractor
+    Contractor.objects.filter(pk=contractor.pk).update(source=Contractor.Source.SIGN_UP)
+    contractor_a_user.is_active = False  # e.g. a colleague removed, but they had logged in
+    contractor_a_user.last_login = timezone.now()
+    contractor_a_user.save()
+    days = settings.PANTAU_SIGN_UP_CONFIRMATION_DAYS + 1
+    with time_machine.travel(timezone.now() + timedelta(days=days)):
+        response = sign_up(client, npwp=contractor.npwp)
+    assert response.context["form"].errors["npwp"]
+    assert Contractor.objects.filter(pk=contractor.pk).exists()
