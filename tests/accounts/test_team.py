@@ -310,3 +310,17 @@ def test_the_invitation_speaks_the_language_the_admin_chose(client, contractor_a
     client.logout()
     accept(client, link_in(mailoutbox[0], INVITE_PREFIX))
     assert User.objects.get(email="rina@karya-bekasi.co.id").preferred_language == "id"
+
+
+def test_the_team_page_costs_a_few_queries_whatever_the_team_size(
+    client, contractor_a_user, contractor_a, django_assert_max_num_queries
+):
+    for n in range(8):
+        factories.make_contractor_user(f"staf{n}", contractor=contractor_a, is_company_admin=False)
+        services.invite_colleague(
+            admin=contractor_a_user, email=f"calon{n}@karya.id", language="id", now=timezone.now()
+        )
+    client.force_login(contractor_a_user)
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("accounts:team")).content.decode()
+    assert "staf7" in page and "calon7@karya.id" in page
