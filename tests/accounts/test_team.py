@@ -324,3 +324,19 @@ def test_the_team_page_costs_a_few_queries_whatever_the_team_size(
     with django_assert_max_num_queries(8):
         page = client.get(reverse("accounts:team")).content.decode()
     assert "staf7" in page and "calon7@karya.id" in page
+
+
+def test_anonymous_visitors_cannot_change_a_team(client, contractor_a_user, colleague_of_a):
+    invitation, _token = services.invite_colleague(
+        admin=contractor_a_user, email="x@karya.id", language="id", now=timezone.now()
+    )
+    membership = colleague_of_a.contractor_membership
+    for url in [
+        reverse("accounts:team_invite"),
+        reverse("accounts:invitation_revoke", args=[invitation.pk]),
+        reverse("accounts:member_remove", args=[membership.pk]),
+    ]:
+        response = client.post(url, {"email": "y@karya.id", "language": "id"})
+        assert response["Location"].startswith(reverse("accounts:login"))
+    assert Invitation.objects.get().revoked_at is None
+    assert ContractorMembership.objects.filter(pk=membership.pk).exists()
