@@ -7,6 +7,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Contractor
@@ -37,7 +38,7 @@ class PasswordWithConfirmationForm(forms.Form):
         label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validators_help_text_html(),
+        help_text=lazy(password_validators_help_text_html, str)(),  # in the page's language
     )
     password_confirm = forms.CharField(
         label=_("Password again"),
