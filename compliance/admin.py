@@ -22,6 +22,7 @@ from projects.models import Project
 from projects.services import mark_for_evaluation
 from reference.rupiah import format_rupiah
 
+from .evidence import check_evidence_file
 from .models import (
     ComplianceFlag,
     FlagEvent,
@@ -33,19 +34,11 @@ from .models import (
     ScanRun,
     Tariff,
     TariffTier,
+    UsedUploadLink,
     WarningLetter,
 )
 from .rules import ESCALATING
 from .services import contribution_due, record_warning_letter, verify_registration
-
-# What compliance_evidence_allowed_type and compliance_evidence_size_limit accept; the type is
-# read from the file's first bytes, never from the name or the browser's claim.
-EVIDENCE_SIGNATURES = {
-    b"%PDF-": "application/pdf",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-}
-EVIDENCE_MAX_SIZE = 5 * 1024 * 1024
 
 
 class ReadOnlyAdminMixin:
@@ -150,16 +143,8 @@ class EvidenceForm(forms.ModelForm):
         upload = self.cleaned_data.get("file")
         if self.instance.pk or not upload:
             return upload
-        if upload.size > EVIDENCE_MAX_SIZE:
-            raise ValidationError(_("An evidence file is at most 5 MB."))
-        data = upload.read()
+        data, content_type = check_evidence_file(upload)  # by content, at most 5 MB
         upload.seek(0)
-        content_type = next(
-            (kind for signature, kind in EVIDENCE_SIGNATURES.items() if data.startswith(signature)),
-            None,
-        )
-        if content_type is None:
-            raise ValidationError(_("Evidence must be a PDF, JPEG or PNG file."))
         self.instance.original_name = upload.name[:255]
         self.instance.content_type = content_type
         self.instance.size = len(data)
@@ -606,6 +591,14 @@ class FlagEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(UsedUploadLink)
+class UsedUploadLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["used_at", "project", "registration"]
+    list_select_related = ["project", "registration"]
+    search_fields = ["project__name", "project__spk_number"]
+    date_hierarchy = "used_at"
 
 
 @admin.register(WarningLetter)

@@ -1,5 +1,7 @@
 """Compliance endpoints of the public API (/api/v1)."""
 
+from datetime import date
+
 from ninja import Query, Router, Schema
 
 from config.api_errors import ApiError, ErrorResponse
@@ -15,6 +17,15 @@ class ContributionQuery(Schema):
     includes_ppn: str | None = None
     ppn_rate: str | None = None
     spk_date: str | None = None
+    start_date: str | None = None
+
+
+class SliceOut(Schema):
+    lower: int
+    upper: int | None
+    amount: int
+    jkk_rate: str
+    jkm_rate: str
 
 
 class ContributionOut(Schema):
@@ -24,6 +35,8 @@ class ContributionOut(Schema):
     jkm: int
     total: int
     tariff: str
+    slices: list[SliceOut]
+    registration_due_on: date | None
 
 
 @router.get(
@@ -35,7 +48,9 @@ class ContributionOut(Schema):
         "JKK and JKM on marginal tiers of the contract value before PPN (Permenaker 5/2021). "
         "`contract_value` in rupiah (digits, or Indonesian format such as 1.250.000.000); "
         "`includes_ppn` true/false (default false); `ppn_rate` in percent (default 11); "
-        "`spk_date` (YYYY-MM-DD, default today) chooses the tariff. Amounts are whole rupiah."
+        "`spk_date` (YYYY-MM-DD, default today) chooses the tariff. Amounts are whole rupiah; "
+        "`slices` are the tiers used. With `spk_date` and `start_date`, `registration_due_on` "
+        "is the registration deadline (working days, holidays skipped)."
     ),
 )
 def contribution(request, params: Query[ContributionQuery]):
@@ -56,4 +71,15 @@ def contribution(request, params: Query[ContributionQuery]):
         "jkm": int(result.jkm),
         "total": int(result.total),
         "tariff": str(tariff),
+        "slices": [
+            {
+                "lower": int(piece.lower),
+                "upper": None if piece.upper is None else int(piece.upper),
+                "amount": int(piece.amount),
+                "jkk_rate": f"{piece.jkk_rate.normalize():f}",
+                "jkm_rate": f"{piece.jkm_rate.normalize():f}",
+            }
+            for piece in result.slices
+        ],
+        "registration_due_on": data.get("registration_due_on"),
     }

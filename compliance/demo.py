@@ -128,6 +128,22 @@ OFFICES = (
         "Inspektur Kota Bekasi",
         "197103031996031002",
     ),
+    # The BPJS branch that serves Kota Bekasi: verifies registrations, sends no letters.
+    OfficeSeed(
+        "bpjs-bekasi",
+        "BPJS Ketenagakerjaan Kantor Cabang Bekasi",
+        BEKASI,
+        Office.Kind.BPJS_BRANCH,
+        Office.TimeZone.WIB,
+        "BPJS KETENAGAKERJAAN",
+        "KANTOR CABANG BEKASI",
+        "Bekasi",
+        "Jl. Ahmad Yani No. 18, Kel. Marga Jaya, Kec. Bekasi Selatan, Kota Bekasi 17141",
+        "(021) 8841234",
+        "Kepala Kantor Cabang",
+        "Kepala Kantor Cabang BPJS Ketenagakerjaan Bekasi",
+        "",
+    ),
 )
 
 
@@ -150,6 +166,7 @@ USERS = (
     UserSeed(
         "inspektorat.bekasi", "Yuli", "Astuti", "inspektorat-bekasi", User.OfficeRole.READ_ONLY
     ),
+    UserSeed("bpjs.bekasi", "Dimas", "Prasetyo", "bpjs-bekasi", User.OfficeRole.EDITOR),
     UserSeed("kontraktor.a", "Bambang", "Wijaya", contractor="wkn"),
     UserSeed("kontraktor.b", "Fahrurrazi", "Ansyari", contractor="bbk"),
 )

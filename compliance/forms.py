@@ -5,9 +5,12 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from projects.forms import DateInput
+from projects.services import registration_due_date
 from reference.forms import RupiahField
 
-from .models import Tariff
+from .evidence import check_evidence_file
+from .models import Payment, Registration, Tariff
 
 _BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
@@ -30,6 +33,7 @@ class ContributionQueryForm(forms.Form):
         decimal_places=2,
     )
     spk_date = forms.DateField(label=_("SPK date"), required=False)
+    start_date = forms.DateField(label=_("start (SPMK) date"), required=False)
 
     def clean_includes_ppn(self):
         raw = (self.cleaned_data.get("includes_ppn") or "false").strip().lower()
@@ -54,4 +58,117 @@ class ContributionQueryForm(forms.Form):
                     "spk_date",
                     _("No contribution tariff is in force on %(date)s.") % {"date": spk_date},
                 )
+        spk_date, start_date = cleaned_data.get("spk_date"), cleaned_data.get("start_date")
+        if spk_date and start_date and start_date >= spk_date:
+            cleaned_data["registration_due_on"] = registration_due_date(spk_date, start_date)
         return cleaned_data
+
+
+class EvidenceFilesMixin(forms.Form):
+    certificate = forms.FileField(
+        label=_("Participation certificate (PDF, JPEG or PNG, at most 5 MB)"), required=False
+    )
+    receipt = forms.FileField(
+        label=_("Payment receipt (PDF, JPEG or PNG, at most 5 MB)"), required=False
+    )
+
+    def _check_file(self, name):
+        uploaded = self.cleaned_data.get(name)
+        if uploaded:
+            check_evidence_file(uploaded)  # raises ValidationError -> message on the field
+            uploaded.seek(0)
+        return uploaded
+
+    def clean_certificate(self):
+        return self._check_file("certificate")
+
+    def clean_receipt(self):
+        return self._check_file("receipt")
+
+    def evidence_files(self):
+        return [
+            (kind, self.cleaned_data[name])
+            for name, kind in (("certificate", "certificate"), ("receipt", "receipt"))
+            if self.cleaned_data.get(name)
+        ]
+
+
+class EvidenceForm(EvidenceFilesMixin):
+    """Documents only, for a registration that is already recorded."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.errors and not self.evidence_files():
+            raise forms.ValidationError(_("Choose at least one file to upload."))
+        return cleaned_data
+
+
+class RegistrationForm(EvidenceFilesMixin, forms.ModelForm):
+    """The registration as on BPJS's certificate, the first payment, and the evidence."""
+
+    amount = RupiahField(label=_("Contribution paid (Rp)"), required=False, min_value=1)
+    paid_on = forms.DateField(label=_("Paid on"), required=False, widget=DateInput())
+    receipt_number = forms.CharField(label=_("Receipt number"), max_length=40, required=False)
+
+    class Meta:
+        model = Registration
+        fields = ["bpjs_project_number", "registered_on", "coverage_start", "coverage_end"]
+        widgets = {
+            "registered_on": DateInput(),
+            "coverage_start": DateInput(),
+            "coverage_end": DateInput(),
+        }
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        if not self.instance.pk:
+            self.initial.setdefault("coverage_start", project.start_date)
+            self.initial.setdefault("coverage_end", project.current_end_date)
+        else:
+            for name in ("amount", "paid_on", "receipt_number"):
+                del self.fields[name]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        payment = [cleaned_data.get(k) for k in ("amount", "paid_on", "receipt_number")]
+        if "amount" in self.fields and any(payment) and not all(payment):
+            for name, value in zip(("amount", "paid_on", "receipt_number"), payment, strict=True):
+                if not value and name not in self.errors:
+                    self.add_error(
+                        name, _("Give the amount, the date and the receipt number of the payment.")
+                    )
+        return cleaned_data
+
+    def _post_clean(self):
+        self.instance.project = self.project
+        super()._post_clean()
+
+    def _get_validation_exclusions(self):
+        # tariff and the assessed figures are filled by the service.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.update({"tariff", "assessed_base_value", "contribution_assessed"})
+        return exclusions
+
+    def payment_data(self):
+        if "amount" not in self.fields or not self.cleaned_data.get("amount"):
+            return None
+        return {k: self.cleaned_data[k] for k in ("amount", "paid_on", "receipt_number")}
+
+
+class PaymentForm(EvidenceFilesMixin, forms.ModelForm):
+    amount = RupiahField(label=_("Amount paid (Rp)"), min_value=1)
+
+    class Meta:
+        model = Payment
+        fields = ["kind", "amount", "paid_on", "receipt_number"]
+        widgets = {"paid_on": DateInput()}
+
+    def __init__(self, *args, registration, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.registration = registration
+        self.fields["certificate"].label = _("Updated certificate (optional)")
+
+    def _post_clean(self):
+        self.instance.registration = self.registration
+        super()._post_clean()

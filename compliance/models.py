@@ -528,6 +528,19 @@ class ComplianceFlag(models.Model):
         return f"{self.get_rule_display()}: {self.project}"
 
     @property
+    def explanation(self) -> str:
+        """What the finding means and what fixes it, in the words the engine's mails use."""
+        from .rules import RULE_TEXT
+
+        return RULE_TEXT[self.rule][0]
+
+    @property
+    def fix(self) -> str:
+        from .rules import RULE_TEXT
+
+        return RULE_TEXT[self.rule][1]
+
+    @property
     def is_open(self) -> bool:
         return self.resolved_at is None
 
@@ -813,3 +826,33 @@ class Notification(models.Model):
     def message_id(self) -> str:
         """Stable across retries, so a resend after a crash is recognised as the same mail."""
         return f"<notification-{self.pk}@pantau-jakon>"
+
+
+class UsedUploadLink(models.Model):
+    """A signed upload link that has been used: the link itself is stateless (signed, expiring);
+    this row is what makes it single-use. Only a hash of the token is kept."""
+
+    token_sha256 = models.CharField(_("token hash"), max_length=64, unique=True)
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    registration = models.ForeignKey(
+        Registration,
+        verbose_name=_("registration recorded with it"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    used_at = models.DateTimeField(_("used at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("used upload link")
+        verbose_name_plural = _("used upload links")
+        ordering = ["-used_at"]
+
+    def __str__(self):
+        return f"{self.project_id} @ {self.used_at:%Y-%m-%d %H:%M}"

@@ -8,10 +8,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from projects.models import Project
 from projects.services import mark_for_evaluation
+from reference.rupiah import format_rupiah
 
 from .models import ComplianceFlag, FlagEvent, Payment, Registration, Tariff, WarningLetter
 from .rules import ESCALATING
@@ -206,3 +208,77 @@ def record_warning_letter(
 
     queue_letter_notification(letter)
     return letter
+
+
+@transaction.atomic
+def submit_registration(
+    *, project: Project, fields: dict, payment: dict | None, evidence: list, user=None
+) -> Registration:
+    """What the portal form records in one go: the registration, its first payment and the
+    evidence files. All or nothing: a failure leaves no half-recorded registration."""
+    from .evidence import attach_evidence
+
+    registration = record_registration(project=project, user=user, **fields)
+    if payment:
+        record_payment(registration=registration, user=user, **payment)
+    for kind, uploaded in evidence:
+        attach_evidence(registration=registration, kind=kind, uploaded=uploaded, user=user)
+    return registration
+
+
+@transaction.atomic
+def update_registration(*, registration: Registration, evidence: list, user=None) -> Registration:
+    """Save a corrected registration (e.g. a coverage extended after an addendum). A change to a
+    verified registration sends it back for verification: the office checks the new certificate."""
+    from .evidence import attach_evidence
+
+    previous = Registration.objects.select_for_update().get(pk=registration.pk)
+    if previous.status == Registration.Status.REJECTED:
+        raise ValidationError(_("A rejected registration cannot be changed; record a new one."))
+    checked = ("bpjs_project_number", "registered_on", "coverage_start", "coverage_end")
+    changed = [name for name in checked if getattr(previous, name) != getattr(registration, name)]
+    if changed and previous.status == Registration.Status.VERIFIED:
+        registration.status = Registration.Status.SUBMITTED
+        registration.verified_by, registration.verified_at = None, None
+    registration.full_clean()
+    registration.save()
+    for kind, uploaded in evidence:
+        attach_evidence(registration=registration, kind=kind, uploaded=uploaded, user=user)
+    mark_for_evaluation([registration.project_id])
+    return registration
+
+
+def registration_notices(project: Project, registration: Registration | None) -> list[str]:
+    """Compliance problems to show beside the form, in the engine's words; never errors."""
+    from .rules import RULE_TEXT
+
+    notices = []
+    today = timezone.localdate()
+    if registration is None:
+        if project.is_active and project.registration_due_on < today:
+            notices.append(
+                _("The registration was due on %(date)s.")
+                % {"date": date_format(project.registration_due_on, "j F Y")}
+                + " "
+                + str(RULE_TEXT["unregistered"][0])
+            )
+        return notices
+    if registration.coverage_end < project.current_end_date:
+        notices.append(
+            str(RULE_TEXT["coverage_gap"][0])
+            + " "
+            + _("The project runs until %(date)s.")
+            % {"date": date_format(project.current_end_date, "j F Y")}
+        )
+    paid = sum((p.amount for p in registration.payments.all()), Decimal(0))
+    due = contribution_due(project)
+    if not paid:
+        notices.append(_("No payment is recorded yet: the project is not covered until one is."))
+    elif due - paid > settings.PANTAU_UNDERPAID_TOLERANCE:
+        notices.append(
+            str(RULE_TEXT["underpaid"][0])
+            + " "
+            + _("Due %(due)s, paid %(paid)s.")
+            % {"due": format_rupiah(due), "paid": format_rupiah(paid)}
+        )
+    return notices

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "projects",
     "workers",
     "compliance",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -356,6 +357,10 @@ PANTAU_INCREMENTAL_BATCH = env.int("PANTAU_INCREMENTAL_BATCH", default=2000)
 # After a change commits, nudge the engine's task so the status is fresh within seconds.
 PANTAU_NUDGE_ENGINE_ON_COMMIT = env.bool("PANTAU_NUDGE_ENGINE_ON_COMMIT", default=True)
 PANTAU_DEFAULT_PPN_RATE = Decimal(env("PANTAU_DEFAULT_PPN_RATE", default="11"))
+# The address users reach the site at, for links in emails (no trailing slash).
+PANTAU_SITE_URL = env("PANTAU_SITE_URL", default="http://localhost:8000")
+# How long the upload link in a reminder email stays valid (it also works only once).
+PANTAU_UPLOAD_LINK_DAYS = env.int("PANTAU_UPLOAD_LINK_DAYS", default=14)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

@@ -10,7 +10,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("projects/", include("projects.urls")),
+    path("projects/", include("compliance.urls")),
     path("workers/", include("workers.urls")),
+    path("office/", include("monitoring.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,22 +1,18 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
-
-from projects.models import Project
 
 
 @login_required
 def home(request):
-    """The landing page after login: a superuser goes to admin, everyone else to their projects."""
+    """The landing page after login: admin for a superuser, the region's projects for office
+    staff, "my projects" for a contractor."""
     if request.user.is_superuser:
         return redirect("admin:index")
-    projects = (
-        Project.objects.visible_to(request.user)
-        .select_related("contractor", "regency")
-        .order_by("-spk_date", "-id")[:50]
-    )
-    return render(request, "home.html", {"projects": projects})
+    if request.user.is_office_staff:
+        return redirect("monitoring:dashboard")
+    return redirect("projects:list")
 
 
 @require_GET

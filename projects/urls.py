@@ -5,5 +5,9 @@ from . import views
 app_name = "projects"
 
 urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("new/", views.project_create, name="create"),
     path("<int:pk>/", views.project_detail, name="detail"),
+    path("<int:pk>/edit/", views.project_edit, name="edit"),
+    path("<int:pk>/amendments/new/", views.amendment_create, name="amendment_create"),
 ]

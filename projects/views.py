@@ -1,25 +1,174 @@
+"""Project pages: the contractor's 'my projects', registering and correcting a project, its
+addenda, and the detail page every permitted role shares. Rules live in services."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from compliance.models import Registration
+from compliance import services as compliance_services
+from compliance.contribution import extra_contribution
+from compliance.models import FlagEvent, Registration, Tariff
+from compliance.status import TariffBook, portal_status, with_portal_prefetch
 
+from . import services
+from .forms import AmendmentForm, ProjectForm
+from .history import change_log
 from .models import Project
+
+PAGE_SIZE = 25
+
+
+@login_required
+def project_list(request):
+    """'My projects': each project with its status and the next thing to do (a fixed number of
+    queries per page, whatever the number of projects)."""
+    projects = with_portal_prefetch(
+        Project.objects.visible_to(request.user)
+        .select_related("contractor", "work_unit", "regency")
+        .order_by("-spk_date", "-id")
+    )
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    tariffs, today = TariffBook(), timezone.localdate()
+    rows = [(project, portal_status(project, today=today, tariffs=tariffs)) for project in page]
+    return render(
+        request,
+        "projects/project_list.html",
+        {"page": page, "rows": rows, "can_add": _contractor_of(request.user) is not None},
+    )
+
+
+def _contractor_of(user):
+    membership = getattr(user, "contractor_membership", None)
+    return membership.contractor if membership else None
+
+
+def _form_error(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _project_notices(project) -> list[str]:
+    live = project.registrations.exclude(status=Registration.Status.REJECTED).first()
+    return compliance_services.registration_notices(project, live)
+
+
+@login_required
+def project_create(request):
+    contractor = _contractor_of(request.user)
+    if contractor is None:
+        raise PermissionDenied(_("Only a contractor's users register projects here."))
+    return _project_form(request, Project(contractor=contractor), contractor)
+
+
+@login_required
+def project_edit(request, pk):
+    project = get_object_or_404(
+        Project.objects.editable_by(request.user).select_related("contractor", "work_unit"), pk=pk
+    )
+    return _project_form(request, project, project.contractor)
+
+
+def _project_form(request, project, contractor):
+    form = ProjectForm(request.POST or None, instance=project, contractor=contractor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                project = form.save(commit=False)
+                project.work_unit = form.owner_for_save()
+                services.save_project(project=project, user=request.user)
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The project is saved."))
+            for notice in _project_notices(project):
+                messages.warning(request, notice)
+            return redirect(project)
+    return render(
+        request,
+        "projects/project_form.html",
+        {"form": form, "project": project if project.pk else None},
+    )
+
+
+@login_required
+def amendment_create(request, pk):
+    """Record an addendum; the page shows the extra contribution and the coverage end needed."""
+    project = get_object_or_404(Project.objects.editable_by(request.user), pk=pk)
+    form = AmendmentForm(request.POST or None, project=project)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            preview = _amendment_preview(project, form.cleaned_data)
+        else:
+            try:
+                services.record_amendment(
+                    project=project,
+                    signed_on=form.cleaned_data["signed_on"],
+                    document_number=form.cleaned_data["document_number"],
+                    new_contract_value=form.cleaned_data.get("new_contract_value"),
+                    new_end_date=form.cleaned_data.get("new_end_date"),
+                )
+            except ValidationError as error:
+                _form_error(form, error)
+            else:
+                project.refresh_from_db()
+                messages.success(request, _("The addendum is recorded."))
+                for notice in _project_notices(project):
+                    messages.warning(request, notice)
+                return redirect(project)
+    return render(
+        request,
+        "projects/amendment_form.html",
+        {"project": project, "form": form, "preview": preview},
+    )
+
+
+def _amendment_preview(project, data) -> dict:
+    """What the addendum would change: the extra contribution f(new DPP) - f(old DPP) and the
+    coverage end the registration must then reach (domain.md §3.5)."""
+    from reference.rupiah import value_before_ppn
+
+    tariff = Tariff.objects.in_force_on(project.spk_date)
+    new_base = project.current_base_value
+    if data.get("new_contract_value"):
+        new_base = value_before_ppn(
+            data["new_contract_value"], includes_ppn=project.includes_ppn, ppn_rate=project.ppn_rate
+        )
+    return {
+        "new_base_value": new_base,
+        "extra_contribution": extra_contribution(
+            project.current_base_value, new_base, tariff.as_tiers()
+        ),
+        "coverage_end_needed": data.get("new_end_date") or project.current_end_date,
+    }
 
 
 @login_required
 def project_detail(request, pk):
     """One URL per project for every permitted role; another tenant's project is a 404."""
     project = get_object_or_404(
-        Project.objects.visible_to(request.user).select_related(
-            "contractor", "work_unit", "province", "regency", "district", "parent"
+        with_portal_prefetch(
+            Project.objects.visible_to(request.user).select_related(
+                "contractor", "work_unit", "province", "regency", "district", "parent"
+            )
         ),
         pk=pk,
     )
     registrations = (
         Registration.objects.filter(project=project)
-        .select_related("tariff")
-        .prefetch_related("payments")
+        .select_related("tariff", "verified_by__office")
+        .prefetch_related("payments", "evidence")
     )
+    status = portal_status(project, today=timezone.localdate(), tariffs=TariffBook())
+    can_edit = Project.objects.editable_by(request.user).filter(pk=project.pk).exists()
     return render(
         request,
         "projects/project_detail.html",
@@ -27,6 +176,15 @@ def project_detail(request, pk):
             "project": project,
             "amendments": project.amendments.all(),
             "registrations": registrations,
-            "open_flags": project.flags.open(),
+            "open_flags": status.flags,
+            "timeline": FlagEvent.objects.filter(flag__project=project)
+            .select_related("flag", "actor")
+            .order_by("-at", "-pk")[:100],
+            "history": change_log(project),
+            "status": status,
+            "can_edit": can_edit,
+            "office_editor": can_edit
+            and (request.user.is_superuser or request.user.is_office_staff),
+            "contractor_user": can_edit and _contractor_of(request.user) is not None,
         },
     )

@@ -23,6 +23,7 @@ from compliance.models import (
     RegionDailyRollup,
     RegistrationEvidence,
     ScanRun,
+    UsedUploadLink,
     WarningLetter,
 )
 from projects.models import Amendment, Contractor, Project
@@ -107,6 +108,7 @@ def one_of_everything(superuser, contractor_a_user, project_of_contractor_a, bek
         body="…",
         next_attempt_at=now,
     )
+    UsedUploadLink.objects.create(token_sha256="0" * 64, project=project, registration=registration)
     Group.objects.create(name="Pengawas")
 
 
@@ -416,7 +418,7 @@ def test_an_uploaded_evidence_file_gets_its_type_size_and_hash_from_its_content(
         },
     )
 
-    assert "Evidence must be a PDF, JPEG or PNG file." in refused.content.decode()
+    assert "sertifikat.pdf is not a PDF, JPEG or PNG file" in refused.content.decode()
     evidence = registration.evidence.get()
     assert (evidence.content_type, evidence.size) == ("application/pdf", len(content))
     assert evidence.sha256 == RegistrationEvidence.digest(content)

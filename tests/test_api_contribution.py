@@ -37,7 +37,43 @@ def test_example_b_gives_jkk_jkm_and_total_in_whole_rupiah(client):
         "jkm": 160_000,
         "total": 1_375_000,
         "tariff": "Tarif iuran JKK-JKM jasa konstruksi (1999-01-01)",
+        "slices": [
+            {
+                "lower": 0,
+                "upper": 100_000_000,
+                "amount": 100_000_000,
+                "jkk_rate": "0.21",
+                "jkm_rate": "0.03",
+            },
+            {
+                "lower": 100_000_000,
+                "upper": 500_000_000,
+                "amount": 400_000_000,
+                "jkk_rate": "0.17",
+                "jkm_rate": "0.02",
+            },
+            {
+                "lower": 500_000_000,
+                "upper": 1_000_000_000,
+                "amount": 250_000_000,
+                "jkk_rate": "0.13",
+                "jkm_rate": "0.02",
+            },
+        ],
+        "registration_due_on": None,
     }
+
+
+def test_with_the_spk_and_start_dates_it_gives_the_registration_deadline(client):
+    body = get(client, contract_value="750000000", spk_date="2026-03-02", start_date="2026-04-01")
+    # 14 working days after Monday 2 March 2026: 11 from 3 to 17 March, then Nyepi (19) and
+    # the cuti bersama of 18, 20, 23 and 24 March are skipped: 25, 26, 27 March.
+    assert body.json()["registration_due_on"] == "2026-03-27"
+
+
+def test_a_start_before_the_spk_gives_no_deadline_rather_than_an_error(client):
+    body = get(client, contract_value="750000000", spk_date="2026-03-02", start_date="2026-03-01")
+    assert body.json()["registration_due_on"] is None
 
 
 def test_example_d_with_ppn_is_computed_on_the_value_before_ppn(client):

@@ -93,7 +93,7 @@ def situations(today: date) -> dict[str, bool]:
     }
 
 
-def test_seed_demo_creates_the_seven_users_with_roles_offices_and_a_usable_password(seeded, client):
+def test_seed_demo_creates_the_eight_users_with_roles_offices_and_a_usable_password(seeded, client):
     """Office staff get their office and role; the two company admins work for different
     contractors, each with projects in both regions; everyone can log in."""
     users = {u.username: u for u in User.objects.select_related("office__region")}
@@ -103,6 +103,7 @@ def test_seed_demo_creates_the_seven_users_with_roles_offices_and_a_usable_passw
         "dinas.tanbu",
         "dinas.jabar",
         "inspektorat.bekasi",
+        "bpjs.bekasi",
         "kontraktor.a",
         "kontraktor.b",
     }
@@ -117,6 +118,7 @@ def test_seed_demo_creates_the_seven_users_with_roles_offices_and_a_usable_passw
         "dinas.tanbu": (TANBU, Office.Kind.LABOUR_OFFICE, "editor", "Asia/Makassar"),
         "dinas.jabar": ("32", Office.Kind.LABOUR_OFFICE, "editor", "Asia/Jakarta"),
         "inspektorat.bekasi": (BEKASI, Office.Kind.INSPECTORATE, "read_only", "Asia/Jakarta"),
+        "bpjs.bekasi": (BEKASI, Office.Kind.BPJS_BRANCH, "editor", "Asia/Jakarta"),
     }
     assert users["dinas.bekasi"].office.name == "Dinas Ketenagakerjaan Kota Bekasi"
     assert users["dinas.tanbu"].office.name == (

@@ -44,14 +44,14 @@ def test_the_login_page_speaks_english_when_the_browser_asks(client):
 def test_the_language_switcher_changes_the_language(client, contractor_a_user):
     client.force_login(contractor_a_user)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    assert "No projects to show." in client.get(reverse("home")).content.decode()
+    assert "No projects yet." in client.get(reverse("home"), follow=True).content.decode()
 
 
 def test_a_users_preferred_language_is_used_after_login(client, contractor_a_user):
     contractor_a_user.preferred_language = "en"
     contractor_a_user.save()
     client.force_login(contractor_a_user)
-    assert '<html lang="en">' in client.get(reverse("home")).content.decode()
+    assert '<html lang="en">' in client.get(reverse("home"), follow=True).content.decode()
 
 
 def test_pages_carry_a_content_security_policy_without_inline_script(client):
@@ -95,11 +95,13 @@ def test_the_province_office_sees_projects_of_its_kab_kota(
         assert client.get(project_of_contractor_a.get_absolute_url()).status_code == 200
 
 
-def test_the_home_page_lists_only_the_users_projects(
+def test_the_home_page_leads_to_the_users_own_projects_only(
     client, contractor_b_user, project_of_contractor_a, project_of_contractor_b
 ):
     client.force_login(contractor_b_user)
-    page = client.get(reverse("home")).content.decode()
+    response = client.get(reverse("home"), follow=True)
+    assert response.redirect_chain == [(reverse("projects:list"), 302)]
+    page = response.content.decode()
     assert project_of_contractor_b.name in page
     assert project_of_contractor_a.name not in page
 

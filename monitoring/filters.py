@@ -1,0 +1,196 @@
+"""The office's project list: filters that live in the URL, search, and keyset pagination on
+the engine's stored exposure score (no OFFSET, no COUNT over the region per page)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+from django.db.models import Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from compliance.models import ComplianceFlag, Registration
+from projects.forms import DateInput
+from projects.models import Project
+from reference.forms import RupiahField
+from reference.models import Region
+
+PAGE_SIZE = 50
+
+
+class ProjectFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        help_text=_("Project name, SPK number, contractor, NPWP or RUP code."),
+    )
+    rule = forms.ChoiceField(
+        label=_("Open finding"),
+        required=False,
+        choices=[("", _("Any")), ("any", _("Any open finding")), *ComplianceFlag.Rule.choices],
+    )
+    step = forms.TypedChoiceField(
+        label=_("Escalation step"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any")), *ComplianceFlag.Step.choices],
+    )
+    letter_due = forms.BooleanField(label=_("A warning letter is due"), required=False)
+    registration = forms.ChoiceField(
+        label=_("Registration"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("none", _("Not registered")),
+            ("submitted", _("Awaiting verification")),
+            ("verified", _("Verified")),
+            ("rejected", _("Rejected")),
+        ],
+    )
+    funding_source = forms.ChoiceField(
+        label=_("Funding source"),
+        required=False,
+        choices=[("", _("Any")), *Project.FundingSource.choices],
+    )
+    status = forms.ChoiceField(
+        label=_("Project status"), required=False, choices=[("", _("Any")), *Project.Status.choices]
+    )
+    regency = forms.ModelChoiceField(
+        label=_("Regency/city"), required=False, queryset=Region.objects.none()
+    )
+    district = forms.ModelChoiceField(
+        label=_("District (kecamatan)"), required=False, queryset=Region.objects.none()
+    )
+    spk_from = forms.DateField(label=_("SPK from"), required=False, widget=DateInput())
+    spk_until = forms.DateField(label=_("SPK until"), required=False, widget=DateInput())
+    value_min = RupiahField(label=_("Value from (Rp)"), required=False, min_value=0)
+    value_max = RupiahField(label=_("Value up to (Rp)"), required=False, min_value=0)
+    after = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, scope_region: Region | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        regencies = Region.objects.regencies()
+        if scope_region is not None and scope_region.is_province:
+            self.fields["regency"].queryset = regencies.filter(parent=scope_region)
+        elif scope_region is not None:
+            del self.fields["regency"]  # a kab/kota office has one
+        else:
+            self.fields["regency"].queryset = regencies
+        district_parent = (
+            scope_region.pk
+            if scope_region is not None and not scope_region.is_province
+            else self.data.get("regency")
+        )
+        if str(district_parent or "").isdigit():
+            self.fields["district"].queryset = Region.objects.districts().filter(
+                parent_id=district_parent
+            )
+        else:
+            del self.fields["district"]
+
+    def clean_after(self):
+        raw = self.cleaned_data.get("after") or ""
+        try:
+            score, pk = raw.split(".")
+            return int(score), int(pk)
+        except ValueError:
+            return None
+
+
+@dataclass
+class ProjectPage:
+    rows: list
+    next_cursor: str | None
+
+
+def open_flags():
+    return ComplianceFlag.objects.filter(resolved_at__isnull=True)
+
+
+def ranked_projects(projects, data: dict):
+    """Filter and rank: the riskiest first (the highest exposure score of its open, not waived
+    flags), then the newest; a project with no open flag scores 0."""
+    top_score = (
+        open_flags()
+        .filter(project=OuterRef("pk"), waived_at__isnull=True)
+        .order_by()
+        .values("project")
+        .annotate(top=Max("exposure_score"))
+        .values("top")
+    )
+    projects = projects.annotate(
+        risk=Coalesce(Subquery(top_score, output_field=IntegerField()), Value(0))
+    )
+    if query := (data.get("q") or "").strip():
+        match = (
+            Q(name__icontains=query)
+            | Q(spk_number__icontains=query)
+            | Q(contractor__legal_name__icontains=query)
+            | Q(kode_rup=query)
+        )
+        digits = "".join(ch for ch in query if ch.isdigit())
+        if len(digits) in (15, 16):  # an NPWP, printed or not: stored as 16 digits
+            match |= Q(contractor__npwp=digits.rjust(16, "0"))
+        projects = projects.filter(match)
+    if rule := data.get("rule"):
+        flags = open_flags().filter(project=OuterRef("pk"))
+        if rule != "any":
+            flags = flags.filter(rule=rule)
+        if data.get("step") is not None:
+            flags = flags.filter(escalation_step=data["step"])
+        if data.get("letter_due"):
+            flags = flags.filter(letter_due_step__gt=0)
+        projects = projects.filter(Exists(flags))
+    else:
+        if data.get("step") is not None:
+            projects = projects.filter(
+                Exists(open_flags().filter(project=OuterRef("pk"), escalation_step=data["step"]))
+            )
+        if data.get("letter_due"):
+            projects = projects.filter(
+                Exists(open_flags().filter(project=OuterRef("pk"), letter_due_step__gt=0))
+            )
+    if registration := data.get("registration"):
+        registrations = Registration.objects.filter(project=OuterRef("pk"))
+        if registration == "none":
+            projects = projects.filter(
+                ~Exists(registrations.exclude(status=Registration.Status.REJECTED))
+            )
+        elif registration == "rejected":
+            projects = projects.filter(
+                Exists(registrations.filter(status=registration)),
+                ~Exists(registrations.exclude(status=Registration.Status.REJECTED)),
+            )
+        else:
+            projects = projects.filter(Exists(registrations.filter(status=registration)))
+    for field in ("funding_source", "status"):
+        if data.get(field):
+            projects = projects.filter(**{field: data[field]})
+    if data.get("regency"):
+        projects = projects.filter(regency=data["regency"])
+    if data.get("district"):
+        projects = projects.filter(district=data["district"])
+    if data.get("spk_from"):
+        projects = projects.filter(spk_date__gte=data["spk_from"])
+    if data.get("spk_until"):
+        projects = projects.filter(spk_date__lte=data["spk_until"])
+    if data.get("value_min") is not None:
+        projects = projects.filter(current_base_value__gte=Decimal(data["value_min"]))
+    if data.get("value_max") is not None:
+        projects = projects.filter(current_base_value__lte=Decimal(data["value_max"]))
+    return projects.order_by("-risk", "-pk")
+
+
+def page_after(projects, cursor, size: int | None = None) -> ProjectPage:
+    """One page after the cursor (risk, id): a keyset, so page 500 costs what page 1 does."""
+    size = size or PAGE_SIZE
+    if cursor is not None:
+        risk, pk = cursor
+        projects = projects.filter(Q(risk__lt=risk) | Q(risk=risk, pk__lt=pk))
+    rows = list(projects[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        next_cursor = f"{rows[-1].risk}.{rows[-1].pk}"
+    return ProjectPage(rows=rows, next_cursor=next_cursor)

@@ -1,0 +1,199 @@
+"""The office workspace: the region's projects, riskiest first, with filters in the URL and
+exports of the current filter. Scoped by Project.objects.visible_to(user) like every page."""
+
+import math
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from compliance.models import ComplianceFlag, Registration
+from compliance.status import with_portal_prefetch
+from projects.models import Project
+from reference.spreadsheets import csv_response, xlsx_response
+
+from . import dashboard as figures
+from .filters import ProjectFilterForm, page_after, ranked_projects
+
+EXPORT_LIMIT = 100_000  # rows per export; a wider scope is narrowed with the filters
+
+
+def _office_scope(user):
+    if not (user.is_superuser or user.is_office_staff):
+        raise PermissionDenied(_("This page is for labour office and BPJS staff."))
+    return None if user.is_superuser else user.office.region
+
+
+def _filtered(request):
+    scope = _office_scope(request.user)
+    form = ProjectFilterForm(request.GET or None, scope_region=scope)
+    data = form.cleaned_data if form.is_valid() else {}
+    projects = ranked_projects(
+        Project.objects.visible_to(request.user).select_related("contractor", "regency"), data
+    )
+    return form, data, projects
+
+
+def explain_risk(project: Project, flag: ComplianceFlag | None, today: date) -> str:
+    """Why a project ranks where it does, in the terms of the engine's exposure score:
+    value (Rp million) × workforce × days overdue (compliance.scanning.exposure_expression)."""
+    if flag is None or flag.exposure_score == 0:
+        return _("No open violation: newest entries first.")
+    millions = math.ceil(project.current_base_value / 1_000_000)
+    if project.planned_workforce:
+        workers = _("%(count)d workers (planned)") % {"count": project.planned_workforce}
+    else:
+        estimate = max(
+            int(project.current_base_value / settings.PANTAU_RUPIAH_PER_ESTIMATED_WORKER), 1
+        )
+        workers = _("%(count)d workers (estimated from the value)") % {"count": estimate}
+    if flag.rule in (ComplianceFlag.Rule.UNREGISTERED, ComplianceFlag.Rule.REJECTED):
+        days = max((today - project.registration_due_on).days, 1)
+        since = _("%(days)d days past the registration due date") % {"days": days}
+    else:
+        days = max((today - timezone.localtime(flag.opened_at).date()).days, 1)
+        since = _("%(days)d days since the finding opened") % {"days": days}
+    return _("Rp%(millions)s million × %(workers)s × %(since)s (%(rule)s)") % {
+        "millions": f"{millions:,}".replace(",", "."),
+        "workers": workers,
+        "since": since,
+        "rule": flag.get_rule_display(),
+    }
+
+
+@login_required
+@require_GET
+def project_list(request):
+    form, data, projects = _filtered(request)
+    page = page_after(with_portal_prefetch(projects), data.get("after"))
+    today = timezone.localdate()
+    rows = []
+    for project in page.rows:
+        flags = [f for f in project.portal_open_flags if f.waived_at is None]
+        top = max(flags, key=lambda f: f.exposure_score, default=None)
+        live = next(
+            (r for r in project.portal_registrations if r.status != Registration.Status.REJECTED),
+            None,
+        )
+        rows.append(
+            {
+                "project": project,
+                "flags": project.portal_open_flags,
+                "registration": live,
+                "why": explain_risk(project, top, today),
+            }
+        )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "monitoring/project_list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "next_cursor": page.next_cursor,
+            "query": query.urlencode(),
+            "first_page": not data.get("after"),
+        },
+    )
+
+
+EXPORT_HEADER = [
+    "project_id",
+    "project",
+    "spk_number",
+    "spk_date",
+    "contractor",
+    "npwp",
+    "regency",
+    "funding_source",
+    "status",
+    "value_before_ppn",
+    "registration_due_on",
+    "open_findings",
+    "exposure_score",
+]
+
+
+@login_required
+@require_GET
+def project_export(request, fmt):
+    """The current filter as CSV or XLSX (formula-safe), streamed in chunks."""
+    _form, _data, projects = _filtered(request)
+    rules = _open_rules_by_project(projects)
+    rows = (
+        [*row[:11], rules.get(row[0], ""), row[11]]
+        for row in projects.values_list(
+            "pk",
+            "name",
+            "spk_number",
+            "spk_date",
+            "contractor__legal_name",
+            "contractor__npwp",
+            "regency__name",
+            "funding_source",
+            "status",
+            "current_base_value",
+            "registration_due_on",
+            "risk",
+        )[:EXPORT_LIMIT].iterator(chunk_size=2000)
+    )
+    name = f"pantau-jakon-projects-{timezone.localdate():%Y%m%d}"
+    if fmt == "xlsx":
+        return xlsx_response(f"{name}.xlsx", EXPORT_HEADER, rows)
+    return csv_response(f"{name}.csv", EXPORT_HEADER, rows)
+
+
+def _open_rules_by_project(projects) -> dict[int, str]:
+    """'unregistered step 1, no_workers' per project, in one query over the filtered set."""
+    found: dict[int, list[str]] = {}
+    for project_id, rule, step in (
+        ComplianceFlag.objects.filter(
+            resolved_at__isnull=True, project__in=projects.values("pk")[:EXPORT_LIMIT]
+        )
+        .order_by("project_id", "rule")
+        .values_list("project_id", "rule", "escalation_step")
+        .iterator(chunk_size=5000)
+    ):
+        found.setdefault(project_id, []).append(f"{rule} (step {step})" if step else rule)
+    return {pk: ", ".join(rules) for pk, rules in found.items()}
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    """The scope at a glance: totals from the engine's rollups, 12-month coverage trend,
+    coverage by funding source and per kab/kota, and the projects overdue the longest."""
+    region = _office_scope(request.user)
+    today = timezone.localdate()
+    totals, per_regency = figures.latest_totals(region, today=today)
+    projects = Project.objects.visible_to(request.user)
+    regency_rows = figures.bar_chart(
+        [
+            {
+                "label": regency.name,
+                "total": part.figures["projects_total"],
+                "covered": part.figures["projects_covered"],
+                "percent": part.coverage_percent,
+            }
+            for regency, part in sorted(per_regency.items(), key=lambda item: item[0].code)
+        ]
+    )
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "region": region,
+            "totals": totals,
+            "trend": figures.line_chart(figures.coverage_trend(region, today=today)),
+            "funding": figures.bar_chart(figures.by_funding_source(projects)),
+            "regencies": regency_rows if region is None or region.is_province else None,
+            "overdue": figures.longest_overdue(projects),
+            "today": today,
+        },
+    )

@@ -1,0 +1,241 @@
+"""Forms of the contractor portal: they block only invalid data. Compliance problems (an overdue
+registration, a short coverage) are never errors here; the views show them as notices."""
+
+from django import forms
+from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
+from django.utils.translation import gettext_lazy as _
+
+from reference.forms import RupiahField
+from reference.models import Region
+
+from .models import Amendment, Project, WorkUnit
+
+
+class RegenciesByProvince(ModelChoiceIterator):
+    """Choices grouped in <optgroup>s by province; lazy, like Django's own iterator."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list] = {}
+        for region in self.queryset:
+            groups.setdefault(region.parent.name, []).append(self.choice(region))
+        yield from groups.items()
+
+
+class RegencyChoiceField(forms.ModelChoiceField):
+    """The 514 kab/kota in one select, grouped by province (no script, no network)."""
+
+    iterator = RegenciesByProvince
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Region.objects.regencies().select_related("parent").order_by("code"), **kwargs
+        )
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.code})"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ProjectForm(forms.ModelForm):
+    """A contractor registers or corrects a project. The owner is named, not picked from a list
+    of thousands: an owner with the same name in the same kab/kota is reused."""
+
+    owner_name = forms.CharField(
+        label=_("Owner (work unit)"),
+        max_length=255,
+        help_text=_(
+            "The satker/OPD or company that ordered the work, e.g. Dinas PUPR Kota Bekasi."
+        ),
+    )
+    owner_ppk_email = forms.EmailField(
+        label=_("PPK email (optional)"),
+        required=False,
+        help_text=_("The commitment officer (PPK) hears when a violation opens."),
+    )
+    regency = RegencyChoiceField(label=_("Regency/city of the work site"))
+    contract_value = RupiahField(label=_("Contract value (Rp)"), min_value=1)
+    wage_total = RupiahField(label=_("Total wages (Rp)"), required=False, min_value=1)
+
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "owner_name",
+            "owner_ppk_email",
+            "spk_number",
+            "spk_date",
+            "start_date",
+            "end_date",
+            "contract_value",
+            "includes_ppn",
+            "ppn_rate",
+            "contribution_basis",
+            "wage_total",
+            "funding_source",
+            "regency",
+            "district",
+            "address",
+            "kode_rup",
+            "kode_tender",
+            "planned_workforce",
+            "status",
+            "bast_date",
+        ]
+        widgets = {
+            "spk_date": DateInput(),
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "bast_date": DateInput(),
+            "address": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, contractor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contractor = contractor
+        project = self.instance
+        if project.pk:
+            self.fields["owner_name"].initial = project.work_unit.name
+            self.fields["owner_ppk_email"].initial = project.work_unit.ppk_email
+        elif contractor.regency_id:
+            self.fields["regency"].initial = contractor.regency_id
+        # Kecamatan of the chosen kab/kota only; before one is chosen, the field is offered on edit.
+        regency_id = self.data.get(self.add_prefix("regency")) or project.regency_id
+        district = self.fields["district"]
+        district.queryset = (
+            Region.objects.districts().filter(parent_id=regency_id)
+            if str(regency_id or "").isdigit()
+            else Region.objects.none()
+        )
+        district.help_text = _("Shown once the regency/city is saved.")
+        for name in ("spk_date", "start_date", "end_date", "contract_value", "includes_ppn"):
+            self.fields[name].widget.attrs["data-contribution"] = name
+        self.fields["ppn_rate"].widget.attrs["data-contribution"] = "ppn_rate"
+
+    def clean_kode_tender(self):
+        return self.cleaned_data.get("kode_tender") or None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        spk_date, start, end = (cleaned_data.get(k) for k in ("spk_date", "start_date", "end_date"))
+        if spk_date and start and start < spk_date:
+            self.add_error("start_date", _("The start (SPMK) date cannot be before the SPK date."))
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date cannot be before the start date."))
+        if cleaned_data.get(
+            "contribution_basis"
+        ) == Project.ContributionBasis.WAGES and not cleaned_data.get("wage_total"):
+            self.add_error("wage_total", _("The wage basis needs the total wages."))
+        regency = cleaned_data.get("regency")
+        owner_name = (cleaned_data.get("owner_name") or "").strip()
+        spk_number = (cleaned_data.get("spk_number") or "").strip()
+        if regency and owner_name and spk_number:
+            owner = self.find_owner(owner_name, regency)
+            clash = (
+                Project.objects.filter(work_unit=owner, spk_number__iexact=spk_number)
+                .exclude(pk=self.instance.pk)
+                .exists()
+                if owner
+                else False
+            )
+            if clash:
+                self.add_error(
+                    "spk_number",
+                    _("This owner already has a project with this SPK number."),
+                )
+        return cleaned_data
+
+    def _post_clean(self):
+        # The owner is resolved on save; model validation of the rest still runs here.
+        regency = self.cleaned_data.get("regency")
+        if regency is not None:
+            self.instance.province_id = regency.parent_id
+        self.instance.contractor = self.contractor
+        if not self.instance.work_unit_id and regency and self.cleaned_data.get("owner_name"):
+            self.instance.work_unit = self.find_owner(
+                self.cleaned_data["owner_name"].strip(), regency
+            ) or WorkUnit(name=self.cleaned_data["owner_name"].strip(), province=regency.parent)
+        super()._post_clean()
+
+    def _get_validation_exclusions(self):
+        exclusions = super()._get_validation_exclusions()
+        # work_unit may be a new, unsaved owner; the unique SPK check was done in clean().
+        exclusions.add("work_unit")
+        return exclusions
+
+    def validate_unique(self):
+        try:
+            self.instance.validate_unique(exclude=self._get_validation_exclusions())
+        except forms.ValidationError as error:
+            self._update_errors(error)
+
+    def validate_constraints(self):
+        try:
+            self.instance.validate_constraints(exclude=self._get_validation_exclusions())
+        except forms.ValidationError as error:
+            self._update_errors(error)
+
+    @staticmethod
+    def find_owner(name: str, regency: Region) -> WorkUnit | None:
+        return (
+            WorkUnit.objects.filter(name__iexact=name)
+            .filter(Q(regency=regency) | Q(regency__isnull=True, province_id=regency.parent_id))
+            .order_by("regency_id", "pk")
+            .first()
+        )
+
+    def owner_for_save(self) -> WorkUnit:
+        """The existing owner of that name in the kab/kota, or a new one (saved here)."""
+        regency = self.cleaned_data["regency"]
+        name = self.cleaned_data["owner_name"].strip()
+        owner = self.find_owner(name, regency)
+        if owner is None:
+            owner = WorkUnit.objects.create(name=name, province=regency.parent, regency=regency)
+        email = self.cleaned_data.get("owner_ppk_email")
+        if email and not owner.ppk_email:
+            owner.ppk_email = email
+            owner.save(update_fields=["ppk_email", "updated_at"])
+        return owner
+
+
+class AmendmentForm(forms.ModelForm):
+    """An addendum: a new value and/or a new end date (domain.md §3.5)."""
+
+    new_contract_value = RupiahField(
+        label=_("New contract value (Rp)"), required=False, min_value=1
+    )
+
+    class Meta:
+        model = Amendment
+        fields = ["signed_on", "document_number", "new_contract_value", "new_end_date"]
+        widgets = {"signed_on": DateInput(), "new_end_date": DateInput()}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+
+    def clean(self):
+        cleaned_data = super().clean()
+        value, end = cleaned_data.get("new_contract_value"), cleaned_data.get("new_end_date")
+        if not value and not end and not self.errors:
+            raise forms.ValidationError(
+                _("An addendum changes the contract value, the end date, or both.")
+            )
+        if end and end < self.project.start_date:
+            self.add_error("new_end_date", _("The end date cannot be before the start date."))
+        signed_on = cleaned_data.get("signed_on")
+        if signed_on and signed_on < self.project.spk_date:
+            self.add_error("signed_on", _("An addendum cannot be signed before the contract."))
+        return cleaned_data
+
+    def _post_clean(self):
+        # The service fills sequence and the "before" figures; nothing to validate on the model yet.
+        pass

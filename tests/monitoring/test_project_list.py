@@ -1,0 +1,172 @@
+"""The office's project list: scope, filters in the URL, riskiest first with the reason, keyset
+pages, and formula-safe exports."""
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from compliance.models import ComplianceFlag
+from tests import factories
+
+pytestmark = [pytest.mark.django_db]
+URL = reverse("monitoring:projects")
+
+
+def flag(project, rule="unregistered", score=0, **fields):
+    now = timezone.now()
+    severity = fields.pop("severity", ComplianceFlag.Severity.VIOLATION)
+    return ComplianceFlag.objects.create(
+        project=project,
+        rule=rule,
+        severity=severity,
+        opened_at=now - timedelta(days=5),
+        violation_since=now if severity == ComplianceFlag.Severity.VIOLATION else None,
+        exposure_score=score,
+        **fields,
+    )
+
+
+@pytest.fixture
+def office(client, bekasi_office_user):
+    bekasi_office_user.preferred_language = "en"
+    bekasi_office_user.save(update_fields=["preferred_language"])
+    client.force_login(bekasi_office_user)
+    return client
+
+
+def names(response):
+    return [row["project"].name for row in response.context["rows"]]
+
+
+def test_an_office_sees_only_its_kab_kota_riskiest_first(
+    office, contractor_a, contractor_b, project_of_contractor_b
+):
+    low = factories.make_project(contractor=contractor_a, name="Low risk")
+    high = factories.make_project(contractor=contractor_b, name="High risk")
+    quiet = factories.make_project(contractor=contractor_a, name="Nothing open")
+    flag(low, score=1_000)
+    flag(high, score=90_000)
+
+    response = office.get(URL)
+
+    assert names(response) == ["High risk", "Low risk", "Nothing open"]
+    assert project_of_contractor_b.name not in response.content.decode()  # Tanah Bumbu
+    assert quiet.pk
+
+
+def test_a_province_office_sees_all_its_kab_kota_and_can_filter_one(
+    client, jabar_office_user, contractor_a
+):
+    factories.make_project(contractor=contractor_a, name="In Kota Bekasi", regency="32.75")
+    factories.make_project(contractor=contractor_a, name="In Kab Bogor", regency="32.01")
+    factories.make_project(contractor=contractor_a, name="In Tanah Bumbu", regency="63.10")
+    client.force_login(jabar_office_user)
+
+    assert sorted(names(client.get(URL))) == ["In Kab Bogor", "In Kota Bekasi"]
+    bogor = factories.region("32.01")
+    assert names(client.get(URL, {"regency": bogor.pk})) == ["In Kab Bogor"]
+
+
+def test_each_row_says_why_it_ranks_there(office, contractor_a):
+    project = factories.make_project(
+        contractor=contractor_a, planned_workforce=40, contract_value=Decimal(750_000_000)
+    )
+    flag(project, score=123)
+    page = office.get(URL).content.decode()
+    assert "Rp750 million × 40 workers (planned)" in page
+    assert "days past the registration due date" in page
+
+
+def test_filters_by_rule_registration_search_and_value(office, contractor_a):
+    a = factories.make_project(
+        contractor=contractor_a, name="Saluran Bintara", spk_number="SPK/A/1"
+    )
+    b = factories.make_project(
+        contractor=contractor_a, name="Jalan Jatiasih", contract_value=Decimal(5_000_000_000)
+    )
+    factories.make_registration(b)
+    flag(a, rule="unregistered", score=10)
+
+    assert names(office.get(URL, {"rule": "unregistered"})) == ["Saluran Bintara"]
+    assert names(office.get(URL, {"registration": "none"})) == ["Saluran Bintara"]
+    assert names(office.get(URL, {"registration": "submitted"})) == ["Jalan Jatiasih"]
+    assert names(office.get(URL, {"q": "SPK/A/1"})) == ["Saluran Bintara"]
+    assert names(office.get(URL, {"q": contractor_a.npwp})) == ["Saluran Bintara", "Jalan Jatiasih"]
+    assert names(office.get(URL, {"value_min": "1.000.000.000"})) == ["Jalan Jatiasih"]
+
+
+def test_keyset_pages_cover_every_project_once_and_stay_stable_under_inserts(
+    office, contractor_a, monkeypatch
+):
+    monkeypatch.setattr("monitoring.filters.PAGE_SIZE", 3)
+    projects = [factories.make_project(contractor=contractor_a) for _ in range(7)]
+    for index, project in enumerate(projects[:4]):
+        flag(project, score=(index + 1) * 100)
+
+    seen, cursor = [], None
+    while True:
+        response = office.get(URL, {"after": cursor} if cursor else {})
+        seen += [row["project"].pk for row in response.context["rows"]]
+        cursor = response.context["next_cursor"]
+        if cursor is None:
+            break
+        factories.make_project(contractor=contractor_a)  # a new, unflagged project mid-way
+
+    assert seen[:4] == [p.pk for p in reversed(projects[:4])]
+    assert len(seen) == len(set(seen))
+    assert {p.pk for p in projects} <= set(seen)
+
+
+def test_the_list_takes_the_same_queries_for_5_or_30_projects(office, contractor_a):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert office.get(URL).status_code == 200
+        return len(queries)
+
+    for _ in range(5):
+        flag(factories.make_project(contractor=contractor_a), score=5)
+    few = count()
+    for _ in range(25):
+        flag(factories.make_project(contractor=contractor_a), score=5)
+    assert count() == few
+
+
+def test_a_contractor_cannot_open_the_office_list(client, contractor_a_user):
+    client.force_login(contractor_a_user)
+    assert client.get(URL).status_code == 403
+    assert client.get(reverse("monitoring:projects_csv")).status_code == 403
+
+
+def test_anonymous_goes_to_login(client):
+    assert client.get(URL)["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_csv_export_follows_the_filter_and_defuses_formulas(office, contractor_a):
+    evil = factories.make_project(contractor=contractor_a, name='=HYPERLINK("http://x","klik")')
+    factories.make_project(contractor=contractor_a, name="Not in the filter")
+    flag(evil, score=7)
+
+    response = office.get(reverse("monitoring:projects_csv"), {"rule": "unregistered"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+
+    assert rows[0][:3] == ["project_id", "project", "spk_number"]
+    assert len(rows) == 2
+    assert rows[1][1] == '\'=HYPERLINK("http://x","klik")'
+    assert rows[1][11] == "unregistered"
+
+
+def test_the_xlsx_export_opens_and_defuses_formulas(office, contractor_a):
+    flag(factories.make_project(contractor=contractor_a, name="@SUM(A1)"), score=1)
+    response = office.get(reverse("monitoring:projects_xlsx"))
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert values == ["'@SUM(A1)"]

@@ -1,0 +1,163 @@
+"""Actions on the project page: offices verify or reject registrations and waive findings
+(with reasons); contractors mark findings as being handled. Scope and roles from the outside."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Office
+from compliance.models import ComplianceFlag, FlagEvent, Registration
+from tests import factories
+
+pytestmark = [pytest.mark.django_db]
+
+
+def open_flag(project, rule="unregistered"):
+    now = timezone.now()
+    return ComplianceFlag.objects.create(
+        project=project,
+        rule=rule,
+        severity=ComplianceFlag.Severity.VIOLATION,
+        opened_at=now - timedelta(days=3),
+        violation_since=now,
+    )
+
+
+@pytest.fixture
+def registration(project_of_contractor_a):
+    return factories.make_registration(project_of_contractor_a)
+
+
+def test_the_office_verifies_a_registration_from_the_project_page(
+    client, bekasi_office_user, registration
+):
+    client.force_login(bekasi_office_user)
+    page = client.get(registration.project.get_absolute_url()).content.decode()
+    verify = reverse("compliance:registration_verify", args=[registration.pk])
+    assert verify in page
+
+    client.post(verify)
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.VERIFIED
+    assert registration.verified_by == bekasi_office_user
+
+
+def test_a_rejection_needs_a_reason_and_then_shows_it(client, bekasi_office_user, registration):
+    client.force_login(bekasi_office_user)
+    url = reverse("compliance:registration_reject", args=[registration.pk])
+
+    client.post(url, {"reason": "  "})
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.SUBMITTED
+
+    response = client.post(url, {"reason": "Sertifikat tidak terbaca"}, follow=True)
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.REJECTED
+    assert "Sertifikat tidak terbaca" in response.content.decode()
+
+
+def test_a_bpjs_branch_verification_is_labelled_as_bpjs(client, registration):
+    user = factories.make_office_user(
+        "bpjs.bekasi",
+        region_code="32.75",
+        kind=Office.Kind.BPJS_BRANCH,
+        name="BPJS Ketenagakerjaan Cabang Bekasi",
+    )
+    client.force_login(user)
+    client.post(reverse("compliance:registration_verify", args=[registration.pk]))
+
+    page = client.get(registration.project.get_absolute_url()).content.decode()
+    assert "BPJS Ketenagakerjaan Cabang Bekasi" in page
+    assert '<span class="badge ok">BPJS Ketenagakerjaan</span>' in page
+
+
+@pytest.mark.parametrize("who", ["tanbu_office_user", "contractor_b_user"])
+def test_another_region_or_company_gets_a_404_or_403_and_changes_nothing(
+    client, request, registration, who
+):
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(reverse("compliance:registration_verify", args=[registration.pk]))
+    assert response.status_code in (403, 404)
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.SUBMITTED
+
+
+def test_a_contractor_cannot_verify_its_own_registration(client, contractor_a_user, registration):
+    client.force_login(contractor_a_user)
+    assert (
+        client.post(reverse("compliance:registration_verify", args=[registration.pk])).status_code
+        == 403
+    )
+
+
+def test_a_read_only_office_cannot_waive(client, bekasi_readonly_user, project_of_contractor_a):
+    flag = open_flag(project_of_contractor_a)
+    client.force_login(bekasi_readonly_user)
+    response = client.post(reverse("compliance:flag_waive", args=[flag.pk]), {"reason": "x"})
+    assert response.status_code == 403
+    flag.refresh_from_db()
+    assert flag.waived_at is None
+
+
+def test_waive_and_undo_with_reasons_are_recorded_as_events(
+    client, bekasi_office_user, project_of_contractor_a
+):
+    flag = open_flag(project_of_contractor_a)
+    client.force_login(bekasi_office_user)
+
+    client.post(reverse("compliance:flag_waive", args=[flag.pk]), {"reason": "Proyek swakelola"})
+    flag.refresh_from_db()
+    assert flag.waived_at is not None and flag.waiver_reason == "Proyek swakelola"
+
+    client.post(reverse("compliance:flag_undo_waiver", args=[flag.pk]), {"reason": "Keliru"})
+    flag.refresh_from_db()
+    assert flag.waived_at is None
+    assert list(flag.events.values_list("kind", flat=True).order_by("at", "pk")) == [
+        FlagEvent.Kind.WAIVED,
+        FlagEvent.Kind.WAIVER_UNDONE,
+    ]
+
+
+def test_the_contractor_marks_a_finding_as_being_handled(
+    client, contractor_a_user, project_of_contractor_a
+):
+    flag = open_flag(project_of_contractor_a)
+    client.force_login(contractor_a_user)
+    page = client.post(
+        reverse("compliance:flag_handling", args=[flag.pk]),
+        {"note": "Pendaftaran sedang diproses di kantor cabang"},
+        follow=True,
+    ).content.decode()
+    flag.refresh_from_db()
+    assert flag.handling_note == "Pendaftaran sedang diproses di kantor cabang"
+    assert "Pendaftaran sedang diproses di kantor cabang" in page
+
+
+def test_another_contractor_cannot_mark_the_finding(
+    client, contractor_b_user, project_of_contractor_a
+):
+    flag = open_flag(project_of_contractor_a)
+    client.force_login(contractor_b_user)
+    response = client.post(reverse("compliance:flag_handling", args=[flag.pk]), {"note": "x"})
+    assert response.status_code == 404
+
+
+def test_actions_refuse_get(client, bekasi_office_user, registration):
+    client.force_login(bekasi_office_user)
+    url = reverse("compliance:registration_verify", args=[registration.pk])
+    assert client.get(url).status_code == 405
+
+
+def test_a_bpjs_branch_cannot_waive_a_finding(client, project_of_contractor_a):
+    flag = open_flag(project_of_contractor_a)
+    branch_user = factories.make_office_user(
+        "bpjs.bekasi", region_code="32.75", kind=Office.Kind.BPJS_BRANCH
+    )
+    branch_user.preferred_language = "en"
+    branch_user.save(update_fields=["preferred_language"])
+    client.force_login(branch_user)
+    assert ">Waive<" not in client.get(project_of_contractor_a.get_absolute_url()).content.decode()
+    response = client.post(reverse("compliance:flag_waive", args=[flag.pk]), {"reason": "x"})
+    assert response.status_code == 403
