@@ -143,3 +143,76 @@ class User(AbstractUser):
     @property
     def can_edit_as_office(self) -> bool:
         return self.office_id is not None and self.office_role == self.OfficeRole.EDITOR
+
+
+class InvitationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The only door to invitations: a company's members see the company's, nobody else
+        (office staff and superusers manage people in the admin)."""
+        if not user.is_authenticated:
+            return self.none()
+        if membership := getattr(user, "contractor_membership", None):
+            return self.filter(contractor_id=membership.contractor_id)
+        return self.none()
+
+    def open(self, *, now):
+        """Invitations that can still be accepted: neither accepted, revoked nor expired."""
+        return self.filter(accepted_at=None, revoked_at=None, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """A company admin's invitation of a colleague by email.
+
+    The link carries a random token; only its SHA-256 is stored, so a database leak cannot be
+    turned into working links. Single use (accepted_at), revocable (revoked_at), expiring.
+    """
+
+    contractor = models.ForeignKey(
+        "projects.Contractor",
+        verbose_name=_("contractor"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    email = models.EmailField(_("email"))
+    language = models.CharField(
+        _("language of the invitation"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        # Open invitations are unique per address and company, and never both accepted and
+        # revoked: invite_colleague() and the compare-and-set updates in accounts.services keep
+        # that (database constraints proposed on branch accounts-constraints).
+
+    def __str__(self):
+        return f"{self.email} → {self.contractor}"
+
+    def is_open(self, *, now) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now

@@ -120,6 +120,10 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Contractor accounts: how long the sign-up confirmation link and a colleague's invitation stay
+# valid. Long enough for a weekend away from the mailbox, short enough that an old mail is no key.
+PANTAU_SIGN_UP_CONFIRMATION_DAYS = env.int("PANTAU_SIGN_UP_CONFIRMATION_DAYS", default=3)
+PANTAU_INVITATION_DAYS = env.int("PANTAU_INVITATION_DAYS", default=7)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
