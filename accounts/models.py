@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -127,6 +128,14 @@ class User(AbstractUser):
                 name="accounts_user_office_role_with_office",
                 violation_error_message=_("Office staff need both an office and a role."),
             ),
+            # Sign-up and invitations identify people by email (it is also their username);
+            # accounts created in the admin without an address stay allowed.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email=""),
+                name="accounts_user_unique_email",
+                violation_error_message=_("An account with this email address already exists."),
+            ),
         ]
 
     def clean(self):
@@ -207,9 +216,22 @@ class Invitation(models.Model):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         ordering = ["-created_at"]
-        # Open invitations are unique per address and company, and never both accepted and
-        # revoked: invite_colleague() and the compare-and-set updates in accounts.services keep
-        # that (database constraints proposed on branch accounts-constraints).
+        constraints = [
+            # invite_colleague() revokes the previous open invitation of an address before
+            # writing a new one: one live link per address and company.
+            models.UniqueConstraint(
+                "contractor",
+                Lower("email"),
+                condition=Q(accepted_at=None, revoked_at=None),
+                name="accounts_invitation_one_open_per_email",
+                violation_error_message=_("This address already has an open invitation."),
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at=None) | Q(revoked_at=None),
+                name="accounts_invitation_not_accepted_and_revoked",
+                violation_error_message=_("An invitation is either accepted or revoked."),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.email} → {self.contractor}"

@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, UniqueConstraint
 from django.utils import timezone
 
-from accounts.models import Office, User
+from accounts.models import Invitation, Office, User
 from compliance.models import (
     ComplianceFlag,
     Notification,
@@ -196,6 +196,33 @@ def second_office_with_the_same_name(world):
 @violates("accounts_user_office_role_with_office")
 def office_role_without_an_office(world):
     return lambda: User.objects.create(username="tanpa.kantor", office_role="editor")
+
+
+@violates("accounts_user_unique_email")
+def second_account_with_the_same_email_in_another_case(world):
+    User.objects.create(username="siti", email="siti@beton.co.id")
+    return lambda: User.objects.create(username="siti.2", email="Siti@Beton.co.id")
+
+
+def new_invitation(world, **fields):
+    return Invitation.objects.create(
+        contractor=world.project.contractor,
+        email=fields.pop("email", "rina@karya.id"),
+        token_hash=fields.pop("token_hash", f"{next(_contract_numbers):064d}"),
+        expires_at=NOW + 7 * DAY,
+        **fields,
+    )
+
+
+@violates("accounts_invitation_one_open_per_email")
+def second_open_invitation_to_the_same_address(world):
+    new_invitation(world, email="rina@karya.id")
+    return lambda: new_invitation(world, email="RINA@karya.id")
+
+
+@violates("accounts_invitation_not_accepted_and_revoked")
+def invitation_accepted_and_revoked(world):
+    return lambda: new_invitation(world, accepted_at=NOW, revoked_at=NOW)
 
 
 # projects
