@@ -29,7 +29,7 @@ from compliance.models import (
     TariffTier,
     WarningLetter,
 )
-from projects.models import Amendment, Contractor, Project, WorkUnit
+from projects.models import Amendment, Contractor, Project, ProjectNote, WorkUnit
 from reference.models import Holiday, Region
 from tests import factories
 from workers.models import Enrollment, Worker
@@ -300,6 +300,12 @@ def wage_basis_with_wages_of_zero(world):
 @violates("projects_project_workforce_positive")
 def planned_workforce_of_zero(world):
     return lambda: new_project(world, planned_workforce=0)
+
+
+@violates("projects_note_not_empty")
+def empty_note(world):
+    author = User.objects.create(username="penulis")
+    return lambda: ProjectNote.objects.create(project=world.project, author=author, text="")
 
 
 @violates("projects_amendment_unique_sequence")
