@@ -11,23 +11,11 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Contractor
+from reference.forms import RegencyChoiceField
 from reference.identifiers import validate_nib, validate_npwp
-from reference.models import Region
 
 from .models import User
 from .services import is_awaiting_confirmation
-
-
-def regency_choices():
-    """The 514 kab/kota grouped by province, for a plain <select> with <optgroup>s (no script,
-    no CDN). Values are Kemendagri codes (32.75), stable across reloads of the region table."""
-    provinces = dict(Region.objects.provinces().values_list("pk", "name"))
-    groups: dict[str, list] = {}
-    for code, name, parent_id in Region.objects.regencies().values_list(
-        "code", "name", "parent_id"
-    ):
-        groups.setdefault(provinces[parent_id], []).append((code, name))
-    return [("", _("Choose a regency or city")), *groups.items()]
 
 
 class PasswordWithConfirmationForm(forms.Form):
@@ -76,9 +64,7 @@ class SignUpForm(PasswordWithConfirmationForm):
     address = forms.CharField(
         label=_("Company's address"), widget=forms.Textarea(attrs={"rows": 3})
     )
-    regency = forms.ChoiceField(
-        label=_("Regency or city (kab/kota) of the company's seat"), choices=regency_choices
-    )
+    regency = RegencyChoiceField(label=_("Regency or city (kab/kota) of the company's seat"))
     full_name = forms.CharField(label=_("Your full name"), max_length=150)
     email = forms.EmailField(
         label=_("Your email address"),
@@ -104,12 +90,6 @@ class SignUpForm(PasswordWithConfirmationForm):
 
     def clean_nib(self):
         return validate_nib(self.cleaned_data["nib"])
-
-    def clean_regency(self):
-        region = Region.objects.regencies().filter(code=self.cleaned_data["regency"]).first()
-        if region is None:
-            raise ValidationError(_("Choose a regency or city from the list."))
-        return region
 
 
 class LoginForm(auth_forms.AuthenticationForm):

@@ -3,39 +3,12 @@ registration, a short coverage) are never errors here; the views show them as no
 
 from django import forms
 from django.db.models import Q
-from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
-from reference.forms import RupiahField
+from reference.forms import RegencyChoiceField, RupiahField
 from reference.models import Region
 
 from .models import Amendment, Project, WorkUnit
-
-
-class RegenciesByProvince(ModelChoiceIterator):
-    """Choices grouped in <optgroup>s by province; lazy, like Django's own iterator."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        groups: dict[str, list] = {}
-        for region in self.queryset:
-            groups.setdefault(region.parent.name, []).append(self.choice(region))
-        yield from groups.items()
-
-
-class RegencyChoiceField(forms.ModelChoiceField):
-    """The 514 kab/kota in one select, grouped by province (no script, no network)."""
-
-    iterator = RegenciesByProvince
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            queryset=Region.objects.regencies().select_related("parent").order_by("code"), **kwargs
-        )
-
-    def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.code})"
 
 
 class DateInput(forms.DateInput):
@@ -106,15 +79,15 @@ class ProjectForm(forms.ModelForm):
             self.fields["owner_name"].initial = project.work_unit.name
             self.fields["owner_ppk_email"].initial = project.work_unit.ppk_email
         elif contractor.regency_id:
-            self.fields["regency"].initial = contractor.regency_id
+            self.fields["regency"].initial = contractor.regency.code
         # Kecamatan of the chosen kab/kota only; before one is chosen, the field is offered on edit.
-        regency_id = self.data.get(self.add_prefix("regency")) or project.regency_id
         district = self.fields["district"]
-        district.queryset = (
-            Region.objects.districts().filter(parent_id=regency_id)
-            if str(regency_id or "").isdigit()
-            else Region.objects.none()
-        )
+        if code := self.data.get(self.add_prefix("regency")):
+            district.queryset = Region.objects.districts().filter(parent__code=code)
+        elif project.regency_id:
+            district.queryset = Region.objects.districts().filter(parent_id=project.regency_id)
+        else:
+            district.queryset = Region.objects.none()
         district.help_text = _("Shown once the regency/city is saved.")
         for name in ("spk_date", "start_date", "end_date", "contract_value", "includes_ppn"):
             self.fields[name].widget.attrs["data-contribution"] = name

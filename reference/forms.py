@@ -1,8 +1,10 @@
 from decimal import Decimal
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
+from .models import Region
 from .rupiah import format_rupiah, parse_rupiah
 
 
@@ -28,3 +30,34 @@ class RupiahField(forms.DecimalField):
         if isinstance(value, Decimal):
             return format_rupiah(value).removeprefix("Rp")
         return value
+
+
+class RegenciesByProvince(ModelChoiceIterator):
+    """Choices grouped in <optgroup>s by province; lazy, like Django's own iterator."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list] = {}
+        for region in self.queryset:
+            groups.setdefault(region.parent.name, []).append(self.choice(region))
+        yield from groups.items()
+
+
+class RegencyChoiceField(forms.ModelChoiceField):
+    """The 514 kab/kota in one select, grouped by province (no script, no network). Values are
+    Kemendagri codes (32.75): stable across reloads of the region table."""
+
+    iterator = RegenciesByProvince
+    default_error_messages = {"invalid_choice": _("Choose a regency or city from the list.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("empty_label", _("Choose a regency or city"))
+        super().__init__(
+            queryset=Region.objects.regencies().select_related("parent").order_by("code"),
+            to_field_name="code",
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.code})"

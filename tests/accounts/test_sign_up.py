@@ -33,7 +33,7 @@ def assert_nothing_saved():
 def test_the_sign_up_page_lists_kab_kota_grouped_by_province(client, reference_data):
     page = client.get(reverse("accounts:sign_up"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<optgroup label="Jawa Barat">' in page
-    assert '<option value="32.75">Kota Bekasi</option>' in page
+    assert '<option value="32.75">Kota Bekasi (32.75)</option>' in page  # not Kab. Bekasi (32.16)
     assert page.count("<option value=") >= 514 + 4  # kab/kota + qualifications
 
 

@@ -32,7 +32,7 @@ def project_form_data(**overrides):
         "ppn_rate": "11",
         "contribution_basis": "contract_value",
         "funding_source": Project.FundingSource.APBD_REGENCY,
-        "regency": factories.region("32.75").pk,
+        "regency": "32.75",
         "status": Project.Status.RUNNING,
         "planned_workforce": "40",
     }
