@@ -352,6 +352,10 @@ PANTAU_INCREMENTAL_BATCH = env.int("PANTAU_INCREMENTAL_BATCH", default=2000)
 # After a change commits, nudge the engine's task so the status is fresh within seconds.
 PANTAU_NUDGE_ENGINE_ON_COMMIT = env.bool("PANTAU_NUDGE_ENGINE_ON_COMMIT", default=True)
 PANTAU_DEFAULT_PPN_RATE = Decimal(env("PANTAU_DEFAULT_PPN_RATE", default="11"))
+# Bulk enrollment of workers from CSV/XLSX: larger files are refused before anything is stored
+# (the check runs in the web request, the import in one transaction of a Celery task).
+PANTAU_IMPORT_MAX_ROWS = env.int("PANTAU_IMPORT_MAX_ROWS", default=50_000)
+PANTAU_IMPORT_MAX_BYTES = env.int("PANTAU_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
