@@ -545,7 +545,7 @@ class Report:
     problems: list[dict] = field(default_factory=list)
 
 
-def checked_batches(table: Table, *, project, report: Report, batch_size: int = BATCH_SIZE):
+def checked_batches(table: Table, *, project, report: Report, batch_size: int | None = None):
     """Good rows of the file, batch by batch; problems and counts go into `report`.
 
     The first row of a NIK wins; a later row with the same NIK is a problem. Against the
@@ -553,6 +553,7 @@ def checked_batches(table: Table, *, project, report: Report, batch_size: int = 
     must come with the same name (the stored name is never shown: it may come from another
     company).
     """
+    batch_size = batch_size or BATCH_SIZE
     columns = map_columns(table.header)
     nik_header = columns["nik"][1]
     name_header = columns["full_name"][1]

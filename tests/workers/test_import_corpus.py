@@ -250,3 +250,19 @@ def test_the_preview_page_renders_in_indonesian_too(
     response = upload(client, project_of_contractor_a, corpus_file("mixed_problems.csv"))
     page = client.get(response["Location"]).content.decode()
     assert '<html lang="id">' in page
+
+
+def test_a_long_problem_list_is_paginated(as_contractor_a, project_of_contractor_a):
+    lines = ["NIK;Nama lengkap;Tanggal mulai kerja"]
+    lines += [f"12345;Pekerja {n};01-09-2026" for n in range(250)]
+    bad = SimpleUploadedFile("bad.csv", "\n".join(lines).encode())
+    response = upload(as_contractor_a, project_of_contractor_a, bad)
+    job = ImportJob.objects.get()
+    assert job.problem_count == 250 and job.good_row_count == 0
+    first = as_contractor_a.get(response["Location"]).content.decode()
+    assert "page 1 of 3" in first
+    assert first.count('<td class="num">') == 100
+    last = as_contractor_a.get(response["Location"] + "?page=3").content.decode()
+    assert last.count('<td class="num">') == 50
+    assert '<td class="num">251</td>' in last
+    assert "Confirm the import" not in last
