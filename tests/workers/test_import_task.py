@@ -47,6 +47,13 @@ def test_the_import_enrolls_every_good_row_once_and_marks_the_project(queued_job
     assert siti.worker.birth_date == date(1990, 8, 17)
     # History rows, as a save() would have written them.
     assert Worker.history.count() == 3 and Enrollment.history.count() == 3
+    record = Enrollment.history.get(worker__nik="3275015708900002")
+    assert (record.history_type, record.history_user, record.employment_type) == (
+        "+",
+        job.created_by,
+        "pkwt",
+    )
+    assert Worker.history.get(nik="3275015708900002").full_name == "Siti Aminah"
     job.project.refresh_from_db()
     assert job.project.needs_evaluation_at is not None
     # A redelivered task finds the job done and imports nothing twice.
