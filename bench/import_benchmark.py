@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -139,7 +140,7 @@ def check_and_import(project, path: Path) -> tuple[dict, object]:
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)
     done = run_import(job.pk)
     finished = time.perf_counter()
-    assert done is not None and done.problems == [], (done and done.problems[:5])
+    assert done is not None and done.problems == [], done and done.problems[:5]
     return {"check_s": checked - started, "import_s": finished - checked}, done
 
 
@@ -218,6 +219,8 @@ def main(argv=None) -> int:
     if traced_mb is not None:
         print(f"tracemalloc     {traced_mb:>7.1f} MB  (peak of Python allocations, check + import)")
     print(json.dumps(result))
+    connection.close()
+    shutil.rmtree(workdir, ignore_errors=True)  # the file, the stored copy, the SQLite database
     return 0 if counts_ok else 1
 
 

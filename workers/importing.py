@@ -722,19 +722,26 @@ def _insert(rows: list[CleanRow], *, project, user) -> None:
 
 
 def _insert_values(model, fields: list[str], values: list[tuple]) -> None:
-    """A multi-row INSERT … VALUES (one statement per chunk the database's parameter limit
-    allows: one per batch of 2,000 rows on SQLite and PostgreSQL)."""
+    """Many rows in one statement: COPY on PostgreSQL (about 10 times faster there than a
+    multi-row INSERT, whose 18,000 parameters psycopg binds on the client), a multi-row
+    INSERT … VALUES elsewhere (one per chunk the database's parameter limit allows)."""
     if not values:
         return
     quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, (connection.features.max_query_params or 65535) // len(fields))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+            return
+        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        per_statement = max(1, (connection.features.max_query_params or 65535) // len(fields))
         for start in range(0, len(values), per_statement):
             chunk = values[start : start + per_statement]
             cursor.execute(
-                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608
                 f"VALUES {', '.join([row_sql] * len(chunk))}",
                 [value for row in chunk for value in row],
             )

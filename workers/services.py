@@ -151,7 +151,7 @@ def run_import(job_id: int) -> ImportJob | None:
     """
     with transaction.atomic():
         job = (
-            ImportJob.objects.select_for_update()
+            ImportJob.objects.select_for_update(of=("self",))
             .select_related("project", "created_by")
             .filter(pk=job_id, status=ImportJob.Status.QUEUED)
             .first()

@@ -29,6 +29,7 @@ from .services import (
     enroll_worker,
     get_progress,
     send_import_task,
+    too_large_message,
 )
 
 ENROLLMENTS_PER_PAGE = 50
@@ -110,7 +111,14 @@ def enrollment_end(request, pk):
 def import_upload(request, project_pk):
     """Upload a file: it is checked at once and the preview lists every problem."""
     project = _project(request, project_pk, edit=True)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    # A body well over the limit is refused before Django reads it (and stores it in /tmp).
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if request.method == "POST" and declared > settings.PANTAU_IMPORT_MAX_BYTES + 64 * 1024:
+        form = ImportUploadForm()
+        refusal = too_large_message()
+    else:
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        refusal = None
     if form.is_valid():
         try:
             job = create_import_job(
@@ -119,15 +127,16 @@ def import_upload(request, project_pk):
                 user=request.user,
                 language=get_language(),
             )
-        except ImportRefused as refusal:
-            form.add_error("file", refusal.message)
+        except ImportRefused as error:
+            form.add_error("file", error.message)
         else:
             return redirect(job)
     limits = {
         "max_rows": number_format(settings.PANTAU_IMPORT_MAX_ROWS, force_grouping=True),
         "max_megabytes": settings.PANTAU_IMPORT_MAX_BYTES // (1024 * 1024),
     }
-    return render(request, "workers/import_form.html", {"project": project, "form": form, **limits})
+    context = {"project": project, "form": form, "refusal": refusal, **limits}
+    return render(request, "workers/import_form.html", context)
 
 
 @login_required

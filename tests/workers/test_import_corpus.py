@@ -266,3 +266,15 @@ def test_a_long_problem_list_is_paginated(as_contractor_a, project_of_contractor
     assert last.count('<td class="num">') == 50
     assert '<td class="num">251</td>' in last
     assert "Confirm the import" not in last
+
+
+def test_a_body_far_over_the_size_limit_is_refused_before_it_is_read(
+    as_contractor_a, project_of_contractor_a, settings
+):
+    settings.PANTAU_IMPORT_MAX_BYTES = 1024 * 1024
+    big = SimpleUploadedFile("big.csv", b"NIK;Nama lengkap\n" + b"x" * (3 * 1024 * 1024))
+    response = upload(as_contractor_a, project_of_contractor_a, big)
+    assert response.status_code == 200
+    assert "The file is larger than 1 MB" in response.content.decode()
+    assert not ImportJob.objects.exists()
+    assert stored_files(settings) == []
