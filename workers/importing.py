@@ -24,7 +24,6 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from reference.identifiers import nik_matches_person, parse_nik
 
@@ -46,7 +45,6 @@ class ImportRefused(Exception):
 class Column:
     name: str  # attribute of CleanRow
     header: str  # in the template: Indonesian, the language of the people who fill it in
-    label: object  # for messages, in the reader's language
     aliases: frozenset[str]
     is_required: bool = False
 
@@ -60,21 +58,18 @@ COLUMNS = (
     Column(
         "nik",
         "NIK",
-        gettext_lazy("NIK"),
         _aliases("nik", "no nik", "nomor nik", "nomor induk kependudukan", "no ktp", "nomor ktp"),
         is_required=True,
     ),
     Column(
         "full_name",
         "Nama lengkap",
-        gettext_lazy("full name"),
         _aliases("nama", "nama lengkap", "nama pekerja", "nama tenaga kerja", "name", "full name"),
         is_required=True,
     ),
     Column(
         "started_on",
         "Tanggal mulai kerja (DD-MM-YYYY)",
-        gettext_lazy("start date"),
         _aliases(
             "tanggal mulai kerja",
             "tanggal mulai",
@@ -90,31 +85,26 @@ COLUMNS = (
     Column(
         "birth_date",
         "Tanggal lahir (DD-MM-YYYY)",
-        gettext_lazy("birth date"),
         _aliases("tanggal lahir", "tgl lahir", "birth date", "date of birth", "born on"),
     ),
     Column(
         "sex",
         "Jenis kelamin (L/P)",
-        gettext_lazy("sex"),
         _aliases("jenis kelamin", "jk", "l p", "sex", "gender"),
     ),
     Column(
         "job_title",
         "Jabatan",
-        gettext_lazy("job"),
         _aliases("jabatan", "pekerjaan", "posisi", "job", "job title"),
     ),
     Column(
         "employment_type",
         "Jenis pekerja (harian lepas/borongan/PKWT)",
-        gettext_lazy("employment type"),
         _aliases("jenis pekerja", "status pekerja", "jenis hubungan kerja", "employment type"),
     ),
     Column(
         "planned_end_on",
         "Rencana selesai (DD-MM-YYYY)",
-        gettext_lazy("planned end"),
         _aliases(
             "rencana selesai",
             "tanggal rencana selesai",
@@ -126,16 +116,6 @@ COLUMNS = (
     ),
 )
 TEMPLATE_HEADERS = [column.header for column in COLUMNS]
-TEMPLATE_EXAMPLE = [
-    "3275011708900001",
-    "Budi Santoso",
-    "01-09-2026",
-    "17-08-1990",
-    "L",
-    "Tukang batu",
-    "harian lepas",
-    "31-12-2026",
-]
 
 
 def normalise_header(text) -> str:
@@ -801,6 +781,10 @@ def xlsx_bytes(rows, *, sheet_title: str) -> bytes:
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
+    # Whole columns as Text, so what a person types or pastes into the template stays as is.
+    for letter in "ABCDEFGHI":
+        sheet.column_dimensions[letter].number_format = "@"
+        sheet.column_dimensions[letter].width = 24
     bold = Font(bold=True)
     for number, row in enumerate(rows):
         cells = []
