@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from projects.services import mark_for_evaluation
 
-from .models import Enrollment, ImportJob, Worker
+from .models import Enrollment, Worker
 
 
 class EnrollmentInline(admin.TabularInline):
@@ -106,20 +106,3 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
         super().delete_queryset(request, queryset)
         mark_for_evaluation(project_ids)
 
-
-@admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
-    """Read-only record of bulk imports: the rows were enrolled by the task, not here."""
-
-    list_display = ["original_name", "project", "status", "row_count", "enrollment_count"]
-    list_filter = ["status", "file_format"]
-    list_select_related = ["project"]
-    search_fields = ["original_name", "project__name"]
-    show_full_result_count = False
-    exclude = ["file"]  # personal data: never offered as a download link here
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in ImportJob._meta.fields if field.name != "file"]
-
-    def has_add_permission(self, request):
-        return False
