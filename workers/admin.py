@@ -105,4 +105,3 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
         project_ids = set(queryset.values_list("project_id", flat=True))
         super().delete_queryset(request, queryset)
         mark_for_evaluation(project_ids)
-

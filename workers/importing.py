@@ -167,9 +167,9 @@ class Table:
         self.max_rows = max_rows
         self.file_format = detect_format(fileobj)
         self._close: Callable[[], None] = lambda: None
-        raw = self._open_xlsx() if self.file_format == "xlsx" else self._open_csv()
-        numbered = enumerate(raw, start=1)
         try:
+            raw = self._open_xlsx() if self.file_format == "xlsx" else self._open_csv()
+            numbered = enumerate(raw, start=1)
             _number, self.header = next(numbered)
         except StopIteration:
             raise ImportRefused(_("The file is empty.")) from None

@@ -278,3 +278,12 @@ def test_a_body_far_over_the_size_limit_is_refused_before_it_is_read(
     assert "The file is larger than 1 MB" in response.content.decode()
     assert not ImportJob.objects.exists()
     assert stored_files(settings) == []
+
+
+def test_a_file_in_no_encoding_we_read_is_refused_with_how_to_save_it(
+    as_contractor_a, project_of_contractor_a, settings
+):
+    # 0x81 is neither UTF-8 nor Windows-1252.
+    unreadable = SimpleUploadedFile("x.csv", b"NIK;Nama lengkap\x81;Tanggal mulai\n1;2;3\n")
+    response = upload(as_contractor_a, project_of_contractor_a, unreadable)
+    assert_refused(response, "CSV UTF-8", settings)
