@@ -364,6 +364,10 @@ PANTAU_SITE_URL = env("PANTAU_SITE_URL", default="http://localhost:8000")
 PANTAU_STAFF_IDLE_MINUTES = env.int("PANTAU_STAFF_IDLE_MINUTES", default=30)
 # How long the upload link in a reminder email stays valid (it also works only once).
 PANTAU_UPLOAD_LINK_DAYS = env.int("PANTAU_UPLOAD_LINK_DAYS", default=14)
+# Bulk enrollment of workers from CSV/XLSX: larger files are refused before anything is stored
+# (the check runs in the web request, the import in one transaction of a Celery task).
+PANTAU_IMPORT_MAX_ROWS = env.int("PANTAU_IMPORT_MAX_ROWS", default=50_000)
+PANTAU_IMPORT_MAX_BYTES = env.int("PANTAU_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

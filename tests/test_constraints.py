@@ -32,7 +32,7 @@ from compliance.models import (
 from projects.models import Amendment, Contractor, Project, ProjectNote, WorkUnit
 from reference.models import Holiday, Region
 from tests import factories
-from workers.models import Enrollment, Worker
+from workers.models import Enrollment, ImportJob, Worker
 
 pytestmark = [pytest.mark.django_db]
 
@@ -371,6 +371,24 @@ def enrollment_ending_before_it_starts(world):
 @violates("workers_enrollment_planned_end_after_start")
 def enrollment_planned_to_end_before_it_starts(world):
     return lambda: new_enrollment(world, planned_end_on=world.project.start_date - DAY)
+
+
+@violates("workers_importjob_status_valid")
+def import_job_with_an_unknown_status(world):
+    return lambda: ImportJob.objects.create(
+        project=world.project, file="worker-imports/x", original_name="a.csv", status="lost"
+    )
+
+
+@violates("workers_importjob_good_rows_within_rows")
+def import_job_with_more_good_rows_than_rows(world):
+    return lambda: ImportJob.objects.create(
+        project=world.project,
+        file="worker-imports/x",
+        original_name="a.csv",
+        row_count=2,
+        good_row_count=3,
+    )
 
 
 # compliance: tariffs

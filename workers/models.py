@@ -4,10 +4,13 @@ PP 44/2015 Pasal 53 and Permenaker 44/2015: the contractor reports its project w
 and address; they are covered for JKK and JKM through the project's registration.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -190,3 +193,94 @@ class Enrollment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_on is None
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An import (its file holds personal data) is seen through its project only: the same
+        company, the region's office, admins."""
+        from projects.models import Project
+
+        return self.filter(project__in=Project.objects.visible_to(user))
+
+
+def _import_upload_path(job, filename):
+    # A random name: the person's file name may itself hold personal data.
+    return f"worker-imports/{job.project_id}/{uuid.uuid4().hex}"
+
+
+class ImportJob(models.Model):
+    """One uploaded file of workers to enroll on a project: checked, then (once confirmed)
+    imported in one transaction by workers.tasks.import_workers_task."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("Checked, waiting for confirmation")
+        QUEUED = "queued", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    class FileFormat(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="worker_imports",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # Private: default storage under MEDIA_ROOT, which is never routed; only the task reads it.
+    file = models.FileField(_("file"), upload_to=_import_upload_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=4, choices=FileFormat)
+    # Messages are stored in the uploader's language (the task renders them in it too).
+    language = models.CharField(_("language"), max_length=8, default=settings.LANGUAGE_CODE)
+    status = models.CharField(_("status"), max_length=8, choices=Status, default=Status.CHECKED)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    good_row_count = models.PositiveIntegerField(_("rows without problems"), default=0)
+    # [{"row": 7, "column": "NIK", "message": "..."}], in file order.
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    new_worker_count = models.PositiveIntegerField(_("new workers"), default=0)
+    reused_worker_count = models.PositiveIntegerField(_("workers already known"), default=0)
+    enrollment_count = models.PositiveIntegerField(_("enrollments created"), default=0)
+    queued_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("worker import")
+        verbose_name_plural = _("worker imports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The task's compare-and-set (queued -> done) relies on the status being one of these.
+            models.CheckConstraint(
+                condition=Q(status__in=["checked", "queued", "done", "failed"]),
+                name="workers_importjob_status_valid",
+                violation_error_message=_("Unknown import status."),
+            ),
+            models.CheckConstraint(
+                condition=Q(good_row_count__lte=F("row_count")),
+                name="workers_importjob_good_rows_within_rows",
+                violation_error_message=_("An import cannot have more good rows than rows."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name} → {self.project}"
+
+    def get_absolute_url(self):
+        return reverse("workers:import_detail", args=[self.pk])
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems)
