@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import ContractorMembership
 
-from .models import Office, User
+from .models import Invitation, Office, User
 
 
 class StaffInline(admin.TabularInline):
@@ -153,3 +153,32 @@ class UserAdmin(DjangoUserAdmin):
     def contractor(self, user):
         membership = getattr(user, "contractor_membership", None)
         return membership.contractor if membership else None
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent and withdrawn by company admins on their team page; here they are
+    read (the token itself is never stored, only its hash)."""
+
+    list_display = [
+        "email",
+        "contractor",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = [
+        ("accepted_at", admin.EmptyFieldListFilter),
+        ("revoked_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["email", "contractor__legal_name"]
+    list_select_related = ["contractor", "invited_by"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project
@@ -163,10 +163,7 @@ def portal_status(project: Project, *, today: date, tariffs: TariffBook) -> Port
 
 
 def _workers_url(project) -> str:
-    try:
-        return reverse("workers:project_workers", args=[project.pk])
-    except NoReverseMatch:  # the workers pages are optional to this module
-        return ""
+    return reverse("workers:list", args=[project.pk])
 
 
 def _format_date(day: date) -> str:

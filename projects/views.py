@@ -16,6 +16,7 @@ from compliance.contribution import extra_contribution
 from compliance.models import FlagEvent, Registration, Tariff
 from compliance.rules import ESCALATING
 from compliance.status import TariffBook, portal_status, with_portal_prefetch
+from workers.models import Enrollment
 
 from . import services
 from .forms import AmendmentForm, ProjectForm
@@ -184,6 +185,7 @@ def project_detail(request, pk):
             .order_by("-at", "-pk")[:100],
             "history": change_log(project),
             "notes": project.notes.select_related("author__office")[:50],
+            "workers_active": Enrollment.objects.active().filter(project=project).count(),
             "status": status,
             "can_edit": can_edit,
             "office_editor": can_edit

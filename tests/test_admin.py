@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import User
+from accounts.models import Invitation, User
 from compliance.models import (
     ComplianceFlag,
     FlagEvent,
@@ -31,7 +31,7 @@ from projects.services import record_amendment
 from reference.calendar import add_working_days
 from reference.identifiers import format_npwp
 from reference.models import Holiday
-from workers.models import Enrollment
+from workers.models import Enrollment, ImportJob
 
 from . import factories
 
@@ -109,6 +109,20 @@ def one_of_everything(superuser, contractor_a_user, project_of_contractor_a, bek
         next_attempt_at=now,
     )
     UsedUploadLink.objects.create(token_sha256="0" * 64, project=project, registration=registration)
+    ImportJob.objects.create(
+        project=project,
+        created_by=superuser,
+        file="worker-imports/x.csv",
+        original_name="pekerja.csv",
+        file_format=ImportJob.FileFormat.CSV,
+    )
+    Invitation.objects.create(
+        contractor=project.contractor,
+        email="rekan@example.org",
+        invited_by=contractor_a_user,
+        token_hash="1" * 64,
+        expires_at=now + timedelta(days=7),
+    )
     Group.objects.create(name="Pengawas")
 
 

@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from projects.services import mark_for_evaluation
 
-from .models import Enrollment, Worker
+from .models import Enrollment, ImportJob, Worker
 
 
 class EnrollmentInline(admin.TabularInline):
@@ -105,3 +105,29 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
         project_ids = set(queryset.values_list("project_id", flat=True))
         super().delete_queryset(request, queryset)
         mark_for_evaluation(project_ids)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Bulk imports are read here (their counts, problems and error); they are made and
+    confirmed on the project's workers pages, so nothing is added or edited in the admin."""
+
+    list_display = [
+        "created_at",
+        "project",
+        "original_name",
+        "status",
+        "row_count",
+        "enrollment_count",
+    ]
+    list_filter = ["status", "file_format"]
+    search_fields = ["original_name", "project__name", "project__spk_number"]
+    date_hierarchy = "created_at"
+    list_select_related = ["project"]
+    exclude = ["file"]  # private; the pages show what matters of it
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
