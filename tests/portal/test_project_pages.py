@@ -303,3 +303,10 @@ def test_the_project_page_shows_who_changed_what_and_the_findings_timeline(
     assert "contract value" in page and "750000000" in page and "1000000000" in page
     assert contractor_a_user.username in page or contractor_a_user.get_full_name() in page
     assert "Findings timeline" in page and "compliance engine" in page
+
+
+def test_the_project_page_title_is_plain_text(client_a, project_of_contractor_a):
+    page = client_a.get(project_of_contractor_a.get_absolute_url()).content.decode()
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title == f"{project_of_contractor_a.name} · Pantau Jakon"
+    assert page.count('class="stacked note-form"') == 1
