@@ -5,9 +5,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.forms import DateInput
 from projects.services import registration_due_date
-from reference.forms import RupiahField
+from reference.forms import DateInput, RupiahField
 
 from .evidence import check_evidence_file
 from .models import Payment, Registration, Tariff

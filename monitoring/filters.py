@@ -10,9 +10,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models import ComplianceFlag, Registration
-from projects.forms import DateInput
 from projects.models import Project
-from reference.forms import RupiahField
+from reference.forms import DateInput, RupiahField
 from reference.models import Region
 
 PAGE_SIZE = 50

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET
 from compliance.models import ComplianceFlag, Registration
 from compliance.rules import is_covered
 from compliance.status import with_portal_prefetch
-from projects.forms import DateInput
 from projects.models import Project
+from reference.forms import DateInput
 from reference.spreadsheets import csv_response, xlsx_response
 
 from . import dashboard as figures

@@ -5,17 +5,10 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from reference.forms import RegencyChoiceField, RupiahField
+from reference.forms import DateInput, RegencyChoiceField, RupiahField
 from reference.models import Region
 
 from .models import Amendment, Project, WorkUnit
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ProjectForm(forms.ModelForm):

@@ -8,6 +8,15 @@ from .models import Region
 from .rupiah import format_rupiah, parse_rupiah
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value goes out as ISO (what <input type=date> needs)."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
 class RupiahField(forms.DecimalField):
     """An amount typed the Indonesian way: "1.250.000.000" or "Rp 1.250.000.000,00"."""
 

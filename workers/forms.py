@@ -2,16 +2,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from reference.forms import DateInput
 from reference.identifiers import validate_nik
 
 from .models import Enrollment
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class EnrollmentForm(forms.Form):

@@ -26,6 +26,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from reference.identifiers import nik_matches_person, parse_nik
+from reference.spreadsheets import safe_cell
 
 from .models import Enrollment, Worker
 
@@ -751,14 +752,11 @@ def _copy_to_history(
 
 # --- Templates and exports -------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def neutralise(value) -> str:
-    """A cell that a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV
-    injection): names and job titles are typed by people outside the company."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """Every cell as text (a NIK stays 16 digits), defused like every export of the site
+    (reference.spreadsheets.safe_cell): names and job titles are typed by people outside."""
+    return safe_cell("" if value is None else str(value))
 
 
 def csv_bytes(rows) -> Iterator[bytes]:
