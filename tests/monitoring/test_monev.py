@@ -91,3 +91,24 @@ def test_a_period_that_ends_before_it_starts_is_refused(office):
 def test_contractors_cannot_open_the_report(client, contractor_a_user):
     client.force_login(contractor_a_user)
     assert client.get(reverse("monitoring:monev_pdf"), PERIOD).status_code == 403
+
+
+@time_machine.travel(date(2026, 6, 1), tick=False)
+def test_another_regions_office_gets_none_of_bekasis_rows_in_any_format(
+    client, tanbu_office_user, world
+):
+    client.force_login(tanbu_office_user)
+    xlsx = client.get(reverse("monitoring:monev_xlsx"), PERIOD)
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[2]  # the unregistered list
+    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ["Elsewhere"]
+
+    from pypdf import PdfReader
+
+    pdf = client.get(reverse("monitoring:monev_pdf"), PERIOD)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Elsewhere" in text and "Jembatan Kali Bekasi" not in text
+
+    export = client.get(reverse("monitoring:projects_csv"))
+    rows = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "Elsewhere" in rows and "Jembatan Kali Bekasi" not in rows
