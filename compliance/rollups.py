@@ -9,14 +9,14 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from projects.models import Project
 from reference.models import Region
 from workers.models import Enrollment
 
 from . import rules
-from .models import ComplianceFlag, Payment, RegionDailyRollup, Registration
+from .models import ComplianceFlag, RegionDailyRollup, Registration
 
 
 def refresh_rollups(day: date, *, regency_ids=None) -> int:
@@ -31,25 +31,20 @@ def refresh_rollups(day: date, *, regency_ids=None) -> int:
             projects_total=Count("pk"),
             projects_active=Count("pk", filter=Q(status__in=["planned", "running"])),
             projects_covered=Count("pk", filter=rules.is_covered()),
-            projects_verified=Count("pk", filter=Q(pk__in=verified.values("project_id"))),
+            projects_verified=Count("pk", filter=Exists(verified.filter(project=OuterRef("pk")))),
             value_total=Sum("current_base_value"),
             value_covered=Sum("current_base_value", filter=rules.is_covered()),
             contribution_due=Sum(rules.contribution_due_expression()),
         )
     }
     scope = Q() if regency_ids is None else Q(project__regency_id__in=regency_ids)
+    # What was paid: the payments of live registrations, summed per registration (paid_total).
     paid = dict(
-        Payment.objects.filter(
-            Q(registration__project__parent__isnull=True)
-            if regency_ids is None
-            else Q(
-                registration__project__parent__isnull=True,
-                registration__project__regency_id__in=regency_ids,
-            )
-        )
-        .exclude(registration__status=Registration.Status.REJECTED)
-        .values_list("registration__project__regency_id")
-        .annotate(total=Sum("amount"))
+        Registration.objects.filter(scope, project__parent__isnull=True)
+        .exclude(status=Registration.Status.REJECTED)
+        .values_list("project__regency_id")
+        .annotate(total=Sum("paid_total"))
+        .order_by()
     )
     workers = dict(
         Enrollment.objects.active()
