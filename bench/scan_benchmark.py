@@ -612,29 +612,29 @@ class Generator:
         return counts
 
 
-def has_paid_total() -> bool:
+def has_payments_total() -> bool:
     """Whether Registration stores the sum of its payments (a proposed denormalisation)."""
     from compliance.models import Registration
 
-    return any(field.name == "paid_total" for field in Registration._meta.concrete_fields)
+    return any(field.name == "payments_total" for field in Registration._meta.concrete_fields)
 
 
-PAID_TOTAL_TRIGGER = "compliance_payment_paid_total"  # compliance migration 0004
+PAID_TOTAL_TRIGGER = "compliance_payment_payments_total"  # compliance migration 0004
 
 
-def stored_paid_total(rows: dict) -> None:
-    """If Registration has a paid_total column, fill it from the chunk's payments. Only with
+def stored_payments_total(rows: dict) -> None:
+    """If Registration has a payments_total column, fill it from the chunk's payments. Only with
     COPY, where generate() turns the database's trigger off; bulk_create (SQLite) leaves the sum
     to the triggers."""
     from django.db import connection
 
-    if not has_paid_total() or connection.vendor != "postgresql":
+    if not has_payments_total() or connection.vendor != "postgresql":
         return
     paid = Counter()
     for row in rows["payment"]:
         paid[row[1]] += row[3]
     rows["registration"] = [(*row, paid[row[0]]) for row in rows["registration"]]
-    rows["registration:columns"] = (*COLUMNS["registration"], "paid_total")
+    rows["registration:columns"] = (*COLUMNS["registration"], "payments_total")
 
 
 def generate(projects: int, seed: int) -> dict:
@@ -644,8 +644,8 @@ def generate(projects: int, seed: int) -> dict:
     started = time.perf_counter()
     generator = Generator(projects, seed)
     writer = Writer()
-    trigger = writer.copy and has_paid_total()
-    if trigger:  # the rows carry paid_total (stored_paid_total): one UPDATE per payment less
+    trigger = writer.copy and has_payments_total()
+    if trigger:  # the rows carry the sum (stored_payments_total): no UPDATE per payment
         with connection.cursor() as cursor:
             cursor.execute(f"ALTER TABLE compliance_payment DISABLE TRIGGER {PAID_TOTAL_TRIGGER}")
     with transaction.atomic():
@@ -655,7 +655,7 @@ def generate(projects: int, seed: int) -> dict:
     for first in range(1, projects + 1, CHUNK):
         count = min(CHUNK, projects - first + 1)
         rows = generator.project_rows(first, count)
-        stored_paid_total(rows)
+        stored_payments_total(rows)
         with transaction.atomic():
             for table in ("project", "amendment", "registration", "payment", "enrollment"):
                 writer.write(table, rows[table], rows.get(f"{table}:columns", ()))
@@ -1027,7 +1027,7 @@ def register(project_ids: list[int], *, at: datetime) -> None:
             created_at=at,
             updated_at=at,
         )
-        registrations.append(registration)  # paid_total: the payment's trigger
+        registrations.append(registration)  # payments_total: the payment's trigger
         payments.append((registration, due))
     with explicit_timestamps([Registration, Payment]):
         Registration.objects.bulk_create(registrations)

@@ -139,7 +139,7 @@ class RegistrationQuerySet(models.QuerySet):
 
         Verification by office staff is a separate state and does not decide coverage.
         """
-        return self.exclude(status=Registration.Status.REJECTED).filter(paid_total__gt=0)
+        return self.exclude(status=Registration.Status.REJECTED).filter(payments_total__gt=0)
 
 
 class Registration(models.Model):
@@ -204,13 +204,13 @@ class Registration(models.Model):
     # The sum of the registration's payments, kept by the database (triggers of migration 0004
     # on compliance_payment), so coverage and the underpaid rule compare a column instead of
     # summing 700,000 payments per scan. Payments are its history.
-    paid_total = models.DecimalField(
+    payments_total = models.DecimalField(
         _("paid in total"), max_digits=20, decimal_places=0, default=0, editable=False
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["paid_total"])
+    history = HistoricalRecords(excluded_fields=["payments_total"])
     objects = RegistrationQuerySet.as_manager()
 
     class Meta:
@@ -247,10 +247,10 @@ class Registration(models.Model):
                 name="compliance_registration_decision_has_time",
                 violation_error_message=_("A verification or rejection records when it was made."),
             ),
-            # paid_total is a sum of positive payments; the triggers never take it below zero.
+            # payments_total is a sum of positive payments; the triggers never take it below zero.
             models.CheckConstraint(
-                condition=Q(paid_total__gte=0),
-                name="compliance_registration_paid_total_not_negative",
+                condition=Q(payments_total__gte=0),
+                name="compliance_registration_payments_total_not_negative",
                 violation_error_message=_("The amount paid cannot be negative."),
             ),
         ]
@@ -267,13 +267,13 @@ class Registration(models.Model):
         return f"{self.bpjs_project_number} ({self.project})"
 
     def save(self, *args, **kwargs):
-        # paid_total belongs to the database's triggers: an instance loaded before a payment
+        # payments_total belongs to the database's triggers: an instance loaded before a payment
         # must not write its stale copy back.
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "paid_total"
+                if not f.primary_key and f.name != "payments_total"
             ]
         super().save(*args, **kwargs)
 

@@ -29,7 +29,7 @@ def refresh_rollups(day: date, *, regency_ids=None) -> int:
     # Main projects only, so "covered" is the project's own live registration (the one not
     # rejected: compliance_registration_one_live_per_project) with a payment: one LEFT JOIN
     # instead of coverage subqueries per figure.
-    covered = Q(live__paid_total__gt=0)
+    covered = Q(live__payments_total__gt=0)
     figures = {
         row["regency_id"]: row
         for row in projects.annotate(
@@ -51,12 +51,12 @@ def refresh_rollups(day: date, *, regency_ids=None) -> int:
         .order_by()
     }
     scope = Q() if regency_ids is None else Q(project__regency_id__in=regency_ids)
-    # What was paid: the payments of live registrations, summed per registration (paid_total).
+    # What was paid: the payments of live registrations, summed per registration (payments_total).
     paid = dict(
         Registration.objects.filter(scope, project__parent__isnull=True)
         .exclude(status=Status.REJECTED)
         .values_list("project__regency_id")
-        .annotate(total=Sum("paid_total"))
+        .annotate(total=Sum("payments_total"))
         .order_by()
     )
     workers = dict(

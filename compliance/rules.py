@@ -190,7 +190,7 @@ def contribution_due_expression(prefix: str = ""):
 def underpaid(clock: Clock, project_ids=None) -> QuerySet:
     """Paid below the contribution due on the current value by more than the tolerance
     (Permenaker 5/2021 tiers; an addendum raises the due amount: Perdir 22/2022). What was paid
-    is the paid_total of the project's live registration, which covers it when above 0: a plain
+    is the payments_total of the project's live registration, which covers it when above 0: a plain
     join (one live registration per project), not a subquery, so SQLite's parser copes with the
     tiers' expression inside the scanner's EXISTS."""
     live = [Registration.Status.SUBMITTED, Registration.Status.VERIFIED]  # not rejected
@@ -199,8 +199,8 @@ def underpaid(clock: Clock, project_ids=None) -> QuerySet:
         .alias(contribution_due=contribution_due_expression())
         .filter(
             registrations__status__in=live,
-            registrations__paid_total__gt=0,
-            registrations__paid_total__lt=F("contribution_due")
+            registrations__payments_total__gt=0,
+            registrations__payments_total__lt=F("contribution_due")
             - Value(settings.PANTAU_UNDERPAID_TOLERANCE),
         )
         .annotate(is_violation=Value(True))

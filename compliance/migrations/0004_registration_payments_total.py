@@ -1,8 +1,8 @@
-"""Registration.paid_total: the sum of the registration's payments, kept by the database.
+"""Registration.payments_total: the sum of the registration's payments, kept by the database.
 
 Triggers on compliance_payment add an inserted payment, subtract a deleted one and move an
 edited one, whoever writes it (services, the admin, bulk loads, raw SQL). The scan reads
-coverage as paid_total > 0 and the underpaid rule compares columns (bench/README.md).
+coverage as payments_total > 0 and the underpaid rule compares columns (bench/README.md).
 
 Careful in later migrations: SQLite drops a table's triggers when Django remakes it (most
 AlterField/AddConstraint on compliance_payment do), so such a migration must create them
@@ -12,60 +12,60 @@ again (TRIGGERS_SQLITE below).
 from django.db import migrations, models
 
 BACKFILL_POSTGRESQL = """
-UPDATE compliance_registration r SET paid_total = p.total
+UPDATE compliance_registration r SET payments_total = p.total
 FROM (SELECT registration_id, SUM(amount) AS total FROM compliance_payment GROUP BY registration_id) p
 WHERE p.registration_id = r.id
 """
 BACKFILL_SQLITE = """
-UPDATE compliance_registration SET paid_total = COALESCE(
+UPDATE compliance_registration SET payments_total = COALESCE(
     (SELECT SUM(amount) FROM compliance_payment p WHERE p.registration_id = compliance_registration.id), 0)
 """
 
 TRIGGERS_POSTGRESQL = """
-CREATE FUNCTION compliance_payment_paid_total() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION compliance_payment_payments_total() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE compliance_registration SET paid_total = paid_total - OLD.amount
+        UPDATE compliance_registration SET payments_total = payments_total - OLD.amount
         WHERE id = OLD.registration_id;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        UPDATE compliance_registration SET paid_total = paid_total + NEW.amount
+        UPDATE compliance_registration SET payments_total = payments_total + NEW.amount
         WHERE id = NEW.registration_id;
     END IF;
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER compliance_payment_paid_total
+CREATE TRIGGER compliance_payment_payments_total
 AFTER INSERT OR DELETE OR UPDATE OF amount, registration_id ON compliance_payment
-FOR EACH ROW EXECUTE FUNCTION compliance_payment_paid_total();
+FOR EACH ROW EXECUTE FUNCTION compliance_payment_payments_total();
 """
 DROP_POSTGRESQL = """
-DROP TRIGGER compliance_payment_paid_total ON compliance_payment;
-DROP FUNCTION compliance_payment_paid_total();
+DROP TRIGGER compliance_payment_payments_total ON compliance_payment;
+DROP FUNCTION compliance_payment_payments_total();
 """
 
 TRIGGERS_SQLITE = [
-    """CREATE TRIGGER compliance_payment_paid_total_insert AFTER INSERT ON compliance_payment
+    """CREATE TRIGGER compliance_payment_payments_total_insert AFTER INSERT ON compliance_payment
     BEGIN
-        UPDATE compliance_registration SET paid_total = paid_total + NEW.amount
+        UPDATE compliance_registration SET payments_total = payments_total + NEW.amount
         WHERE id = NEW.registration_id;
     END""",
-    """CREATE TRIGGER compliance_payment_paid_total_delete AFTER DELETE ON compliance_payment
+    """CREATE TRIGGER compliance_payment_payments_total_delete AFTER DELETE ON compliance_payment
     BEGIN
-        UPDATE compliance_registration SET paid_total = paid_total - OLD.amount
+        UPDATE compliance_registration SET payments_total = payments_total - OLD.amount
         WHERE id = OLD.registration_id;
     END""",
-    """CREATE TRIGGER compliance_payment_paid_total_update
+    """CREATE TRIGGER compliance_payment_payments_total_update
     AFTER UPDATE OF amount, registration_id ON compliance_payment
     BEGIN
-        UPDATE compliance_registration SET paid_total = paid_total - OLD.amount
+        UPDATE compliance_registration SET payments_total = payments_total - OLD.amount
         WHERE id = OLD.registration_id;
-        UPDATE compliance_registration SET paid_total = paid_total + NEW.amount
+        UPDATE compliance_registration SET payments_total = payments_total + NEW.amount
         WHERE id = NEW.registration_id;
     END""",
 ]
 DROP_SQLITE = [
-    f"DROP TRIGGER compliance_payment_paid_total_{event}"
+    f"DROP TRIGGER compliance_payment_payments_total_{event}"
     for event in ("insert", "delete", "update")
 ]
 
@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="registration",
-            name="paid_total",
+            name="payments_total",
             field=models.DecimalField(
                 decimal_places=0,
                 default=0,
@@ -114,8 +114,8 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="registration",
             constraint=models.CheckConstraint(
-                condition=models.Q(("paid_total__gte", 0)),
-                name="compliance_registration_paid_total_not_negative",
+                condition=models.Q(("payments_total__gte", 0)),
+                name="compliance_registration_payments_total_not_negative",
                 violation_error_message="The amount paid cannot be negative.",
             ),
         ),
