@@ -672,6 +672,7 @@ class ScanRun(models.Model):
 
     class Kind(models.TextChoices):
         FULL = "full", _("Full scan")
+        DELTA = "delta", _("Changed since the last scan")
         INCREMENTAL = "incremental", _("Changed projects")
 
     class Status(models.TextChoices):

@@ -304,7 +304,7 @@ def _contractor_summaries(run: ScanRun, now: datetime):
     id_sets = [events.values(contractor)]
     reminders = None
     # Reminders ride on the full scan (hourly), not on the every-minute pass over changed projects.
-    if run.kind == ScanRun.Kind.FULL:
+    if run.kind in (ScanRun.Kind.FULL, ScanRun.Kind.DELTA):
         reminders = due_reminders(now)
         group = "project__contractor_id"
         id_sets.append(reminders.values(group))

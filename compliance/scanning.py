@@ -10,7 +10,7 @@ concurrent scan skips at once); SQLite's IMMEDIATE transactions queue writers.
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -207,17 +207,24 @@ def apply_rule(rule: str, clock: rules.Clock, run: ScanRun | None, project_ids=N
 
     # Severity in place: warning -> violation records violation_since; back to warning is rare
     # (a due date moved by a new holiday) and keeps the history in events.
+    # A rule of one severity (is_violation a constant) can move only towards it.
+    fixed = holds.query.annotations["is_violation"]
+    fixed = fixed.value if isinstance(fixed, Value) else None
     worse = open_flags.filter(severity=Flag.Severity.WARNING).filter(
         Exists(holding.filter(is_violation=True))
     )
-    if _events_from(worse, Event.SEVERITY_CHANGED, clock, run, severity="violation"):
+    if fixed is not False and _events_from(
+        worse, Event.SEVERITY_CHANGED, clock, run, severity="violation"
+    ):
         moved(Event.SEVERITY_CHANGED, worse, severity="violation").filter(
             severity=Flag.Severity.WARNING
         ).update(severity=Flag.Severity.VIOLATION, violation_since=clock.now)
     better = open_flags.filter(severity=Flag.Severity.VIOLATION).filter(
         Exists(holding.filter(is_violation=False))
     )
-    if _events_from(better, Event.SEVERITY_CHANGED, clock, run, severity="warning"):
+    if fixed is not True and _events_from(
+        better, Event.SEVERITY_CHANGED, clock, run, severity="warning"
+    ):
         moved(Event.SEVERITY_CHANGED, better, severity="warning").filter(
             severity=Flag.Severity.VIOLATION
         ).update(severity=Flag.Severity.WARNING, letter_due_step=0, next_letter_due_on=None)
@@ -385,16 +392,23 @@ def _take_lock() -> bool:
         return cursor.fetchone()[0]
 
 
-def _evaluate(clock: rules.Clock, run: ScanRun | None, project_ids=None) -> tuple[int, int, int]:
+def _evaluate(
+    clock: rules.Clock, run: ScanRun | None, project_ids=None, *, escalate_all: bool = False
+) -> tuple[int, int, int]:
     opened = resolved = escalated = 0
+    nothing = project_ids is not None and not project_ids  # a delta scan with no candidates
     # `rejected` before `unregistered`, so a project moving between them swaps in one run.
     for rule in [Flag.Rule.REJECTED, *[r for r in rules.RULES if r != Flag.Rule.REJECTED]]:
+        if nothing:
+            break
         rule_opened, rule_resolved, letters = apply_rule(rule, clock, run, project_ids)
         opened += rule_opened
         resolved += rule_resolved
         escalated += letters
-    escalated += escalate(clock, run, project_ids)
-    rescore(clock, project_ids, run=run)
+    # A delta scan: letters come due by date on any project (the 10 days after a letter).
+    escalated += escalate(clock, run, None if escalate_all else project_ids)
+    if not nothing:
+        rescore(clock, project_ids, run=run)
     return opened, resolved, escalated
 
 
@@ -407,9 +421,102 @@ def _tune_for_bulk() -> None:
             cursor.execute("SET LOCAL jit = off")
 
 
+# A full scan sweeps every project when the last sweep is this many hours old or from an
+# earlier day (the first scan of each day rescores every flag and rebuilds every rollup);
+# otherwise it evaluates only the projects that changed or crossed a date threshold since the
+# previous scan (_changed_since). 0: every full scan sweeps.
+FULL_SWEEP_HOURS = 24
+# A delta scan reads changes from slightly before the previous scan started: a transaction
+# that stamped its rows before that scan's snapshot but committed after it is seen again.
+DELTA_SLACK = timedelta(minutes=10)
+# More candidates than this: sweep instead (a long gap between scans, a bulk import).
+DELTA_MAX_PROJECTS = 20_000
+
+
+def _previous_scans(clock: rules.Clock) -> tuple[ScanRun | None, ScanRun | None]:
+    """The latest finished full or delta scan, and the latest finished sweep, before now."""
+    finished = ScanRun.objects.filter(
+        status=ScanRun.Status.FINISHED, started_at__lte=clock.now
+    ).order_by("-started_at", "-pk")
+    previous = finished.filter(kind__in=[ScanRun.Kind.FULL, ScanRun.Kind.DELTA]).first()
+    sweep = finished.filter(kind=ScanRun.Kind.FULL).first()
+    return previous, sweep
+
+
+def _delta_candidates(clock: rules.Clock) -> list[int] | None:
+    """The projects a delta scan must evaluate, or None when a sweep is due (see
+    FULL_SWEEP_HOURS). Every input of a rule either changed since the previous scan (rows
+    stamped after it, projects marked for evaluation) or is a date the clocks of the previous
+    scan and of this one put on different sides of a threshold. Tariffs, holidays and settings
+    are not inputs tracked here: a change to them waits for the next sweep (the next day)."""
+    hours = getattr(settings, "PANTAU_FULL_SWEEP_HOURS", FULL_SWEEP_HOURS)
+    previous, sweep = _previous_scans(clock)
+    if (
+        hours <= 0
+        or previous is None
+        or sweep is None
+        or sweep.started_at < clock.now - timedelta(hours=hours)
+        or timezone.localdate(sweep.started_at) != clock.today
+    ):
+        return None
+    from projects.models import Amendment
+    from workers.models import Enrollment
+
+    from .models import Payment, Registration
+
+    since = previous.started_at - DELTA_SLACK
+    before = rules.Clock.at(previous.started_at)
+    registrations = Registration.objects.filter(
+        Q(updated_at__gte=since)
+        # rejected: the grace period ran out between the two scans
+        | Q(
+            status=Registration.Status.REJECTED,
+            verified_at__gt=before.rejected_before,
+            verified_at__lte=clock.rejected_before,
+        )
+        # coverage_gap: the coverage lapsed between the two scans
+        | Q(coverage_end__gte=before.today, coverage_end__lt=clock.today)
+        # unverified: the wait passed the threshold between the two scans
+        | Q(
+            status=Registration.Status.SUBMITTED,
+            created_at__gte=before.unverified_created_before,
+            created_at__lt=clock.unverified_created_before,
+        )
+    ).values("project_id")
+    paid = Payment.objects.filter(created_at__gte=since).values("registration__project_id")
+    changed = (
+        Q(updated_at__gte=since)
+        | Q(needs_evaluation_at__isnull=False)
+        # unregistered: a due date entered the warning horizon, or passed
+        | Q(
+            registration_due_on__gt=before.warn_horizon, registration_due_on__lte=clock.warn_horizon
+        )
+        | Q(registration_due_on__gte=before.today, registration_due_on__lt=clock.today)
+        # no_workers: running long enough since the previous scan
+        | Q(
+            start_date__gt=before.no_workers_started_by, start_date__lte=clock.no_workers_started_by
+        )
+        | Q(pk__in=registrations)
+        | Q(pk__in=paid)
+        # a subcontract is covered by its main project's registration
+        | Q(parent_id__in=registrations)
+        | Q(parent_id__in=paid)
+        | Q(pk__in=Enrollment.objects.filter(updated_at__gte=since).values("project_id"))
+        | Q(pk__in=Amendment.objects.filter(created_at__gte=since).values("project_id"))
+    )
+    if clock.now < previous.started_at:
+        return None  # a clock going back: thresholds in reverse are not tracked
+    ids = list(
+        Project.objects.filter(changed).values_list("pk", flat=True)[: DELTA_MAX_PROJECTS + 1]
+    )
+    return None if len(ids) > DELTA_MAX_PROJECTS else ids
+
+
 def scan_projects(*, now: datetime | None = None) -> ScanResult:
-    """Full scan: evaluate every rule for every project; resolve what closed; say which letters
-    are due; recompute exposure and the regional rollups.
+    """Full scan: evaluate every rule for every project (a sweep), or only for the projects
+    that changed or crossed a date threshold since the previous scan (a delta, between the
+    sweeps: _delta_candidates); resolve what closed; say which letters are due; recompute
+    exposure and the regional rollups.
 
     Set-based (a few statements per rule, whatever the number of projects) and idempotent: a
     second or concurrent run changes nothing, thanks to compliance_flag_one_open_per_rule.
@@ -428,9 +535,17 @@ def scan_projects(*, now: datetime | None = None) -> ScanResult:
                 )
                 return ScanResult(skipped=True, run_id=run.pk)
             _tune_for_bulk()
-            scanned = Project.objects.count()
-            opened, resolved, escalated = _evaluate(clock, run)
-            refresh_rollups(clock.today)
+            ids = _delta_candidates(clock)
+            if ids is None:
+                scanned = Project.objects.count()
+                opened, resolved, escalated = _evaluate(clock, run)
+                refresh_rollups(clock.today)
+            else:
+                run.kind = ScanRun.Kind.DELTA
+                ScanRun.objects.filter(pk=run.pk).update(kind=run.kind)
+                scanned = len(ids)
+                opened, resolved, escalated = _evaluate(clock, run, ids, escalate_all=True)
+                refresh_rollups(clock.today, regency_ids=_touched_regions(run, ids))
             queue_scan_notifications(run=run, clock=clock)
             open_total = Flag.objects.filter(resolved_at__isnull=True).count()
             result = ScanResult(scanned, opened, resolved, escalated, open_total, run_id=run.pk)
@@ -441,6 +556,18 @@ def scan_projects(*, now: datetime | None = None) -> ScanResult:
         )
         raise
     return result
+
+
+def _touched_regions(run: ScanRun, ids: list[int]) -> set[int]:
+    """The kab/kota of the evaluated projects and of every flag the run changed (escalate()
+    reaches beyond them)."""
+    regions = set(Project.objects.filter(pk__in=ids).values_list("regency_id", flat=True))
+    regions.update(
+        FlagEvent.objects.filter(scan_run=run)
+        .values_list("flag__project__regency_id", flat=True)
+        .distinct()
+    )
+    return regions
 
 
 def evaluate_marked_projects(
