@@ -65,24 +65,28 @@ def refresh_rollups(day: date, *, regency_ids=None) -> int:
         .values_list("project__regency_id")
         .annotate(n=Count("worker_id", distinct=True))
     )
-    open_flags = ComplianceFlag.objects.open().filter(scope)
+    # Open flags per rule, counted violations per letter step, letters due: one pass over the
+    # open flags and their projects (three GROUP BYs each joined a million projects).
     by_rule = defaultdict(dict)
-    for regency_id, rule, n in open_flags.values_list("project__regency_id", "rule").annotate(
-        n=Count("pk")
-    ):
-        by_rule[regency_id][rule] = n
     by_step = defaultdict(dict)
-    for regency_id, step, n in (
-        open_flags.filter(severity="violation", waived_at__isnull=True)
-        .values_list("project__regency_id", "escalation_step")
-        .annotate(n=Count("pk"))
+    letters_due = defaultdict(int)
+    counted = Q(severity="violation", waived_at__isnull=True)
+    for regency_id, rule, step, n, violations, due in (
+        ComplianceFlag.objects.open()
+        .filter(scope)
+        .values_list("project__regency_id", "rule", "escalation_step")
+        .annotate(
+            n=Count("pk"),
+            violations=Count("pk", filter=counted),
+            due=Count("pk", filter=Q(letter_due_step__gt=0)),
+        )
+        .order_by()
     ):
-        by_step[regency_id][str(step)] = n
-    letters_due = dict(
-        open_flags.filter(letter_due_step__gt=0)
-        .values_list("project__regency_id")
-        .annotate(n=Count("pk"))
-    )
+        by_rule[regency_id][rule] = by_rule[regency_id].get(rule, 0) + n
+        if violations:
+            key = str(step)
+            by_step[regency_id][key] = by_step[regency_id].get(key, 0) + violations
+        letters_due[regency_id] += due
     regency_ids = set(figures) | set(workers) | set(by_rule)
     provinces = dict(Region.objects.filter(pk__in=regency_ids).values_list("pk", "parent_id"))
     rows = []
