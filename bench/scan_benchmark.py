@@ -519,7 +519,8 @@ class Generator:
                     includes_ppn, Decimal(11), "wages" if wages else "contract_value",
                     Decimal(wages) if wages else None, "apbd_kab", "", "", planned_workforce,
                     "procurement", Decimal(current_base), current_end, self.due_on(spk, start),
-                    self.stamp(spk), self.stamp(spk), rng.randint(1, self.contractors), parent,
+                    self.stamp(min(spk, today)), self.stamp(min(spk, today)),
+                    rng.randint(1, self.contractors), parent,
                     province, regency, rng.randint(1, self.work_units),
                 )
             )  # fmt: skip
@@ -1071,6 +1072,16 @@ def undo_changes(meta: dict) -> None:
     Project.objects.filter(needs_evaluation_at__isnull=False).update(needs_evaluation_at=None)
 
 
+def unstamp_future(meta: dict) -> None:
+    """Datasets generated before the generator capped them stamped projects with a later SPK
+    date in the future of the clock; a delta scan reads those as changed rows. Stamp them at
+    today 09:00, as the generator now does (idempotent)."""
+    from projects.models import Project
+
+    today = datetime.combine(NOW.date(), clock_time(9), tzinfo=WIB)
+    Project.objects.filter(updated_at__gt=today).update(created_at=today, updated_at=today)
+
+
 # --- The run --------------------------------------------------------------------------------
 
 
@@ -1093,6 +1104,7 @@ def prepare(args, config: dict) -> tuple[dict, bool]:
     if reuse:
         print(f"reusing the dataset in {config['NAME']} (--keep)")
         undo_changes(meta)
+        unstamp_future(meta)
         return meta, False
     call_command("load_regions", verbosity=0, stdout=io.StringIO())
     call_command("load_holidays", from_year=2024, to_year=2027, stdout=io.StringIO())

@@ -247,12 +247,6 @@ class Registration(models.Model):
                 name="compliance_registration_decision_has_time",
                 violation_error_message=_("A verification or rejection records when it was made."),
             ),
-            # payments_total is a sum of positive payments; the triggers never take it below zero.
-            models.CheckConstraint(
-                condition=Q(payments_total__gte=0),
-                name="compliance_registration_payments_total_not_negative",
-                violation_error_message=_("The amount paid cannot be negative."),
-            ),
         ]
         indexes = [
             # The unverified rule and the offices' queue look for submitted registrations by age.

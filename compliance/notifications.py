@@ -366,9 +366,11 @@ def _ppk_violation_mails(run: ScanRun, now: datetime):
         flag__severity=ComplianceFlag.Severity.VIOLATION,
     )
     fields = {**EVENT_FIELDS, "contractor": F("flag__project__contractor__legal_name")}
+    addressed = WorkUnit.objects.exclude(ppk_email="")
+    if not addressed.exists():
+        return  # the planner may read every event of the run before finding no work unit
     units = list(
-        WorkUnit.objects.exclude(ppk_email="")
-        .filter(Exists(violations.filter(**{group: OuterRef("pk")})))
+        addressed.filter(Exists(violations.filter(**{group: OuterRef("pk")})))
         .order_by("pk")
         .values_list("pk", "name", "ppk_name", "ppk_email")
     )

@@ -429,8 +429,9 @@ FULL_SWEEP_HOURS = 24
 # A delta scan reads changes from slightly before the previous scan started: a transaction
 # that stamped its rows before that scan's snapshot but committed after it is seen again.
 DELTA_SLACK = timedelta(minutes=10)
-# More candidates than this: sweep instead (a long gap between scans, a bulk import).
-DELTA_MAX_PROJECTS = 20_000
+# More candidates than this: sweep instead (a long gap between scans, a bulk import; every
+# statement carries the ids, which costs more than a sweep beyond a few thousand).
+DELTA_MAX_PROJECTS = 2_000
 
 
 def _previous_scans(clock: rules.Clock) -> tuple[ScanRun | None, ScanRun | None]:

@@ -4,9 +4,10 @@ Triggers on compliance_payment add an inserted payment, subtract a deleted one a
 edited one, whoever writes it (services, the admin, bulk loads, raw SQL). The scan reads
 coverage as payments_total > 0 and the underpaid rule compares columns (bench/README.md).
 
-Careful in later migrations: SQLite drops a table's triggers when Django remakes it (most
-AlterField/AddConstraint on compliance_payment do), so such a migration must create them
-again (TRIGGERS_SQLITE below).
+Careful in later migrations on SQLite: Django remakes a table for most AlterField and
+AddConstraint operations. Remaking compliance_payment drops these triggers (create them again,
+TRIGGERS_SQLITE below); remaking compliance_registration breaks on its rename while a trigger
+names it (drop the triggers before, create them after).
 """
 
 from django.db import migrations, models
@@ -111,15 +112,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name="registration",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("payments_total__gte", 0)),
-                name="compliance_registration_payments_total_not_negative",
-                violation_error_message="The amount paid cannot be negative.",
-            ),
-        ),
-        # Last: on SQLite the AddConstraint above remakes compliance_registration, and a
-        # trigger naming it would break the rename.
+        # Last: a later remake of compliance_registration on SQLite (AddConstraint and the
+        # like) would break with a trigger naming it; see the module's docstring.
         migrations.RunPython(create_triggers, drop_triggers),
     ]
