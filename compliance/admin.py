@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -233,24 +232,16 @@ class RegistrationAdmin(NpwpSearchMixin, SimpleHistoryAdmin):
         "contribution_assessed", _("contribution assessed")
     )
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                paid_total=Sum("payments__amount"),
-                has_payment=Exists(Payment.objects.filter(registration=OuterRef("pk"))),
-            )
-        )
-
-    @admin.display(description=_("paid"), ordering="paid_total")
+    @admin.display(description=_("paid"), ordering="payments_total")
     def paid(self, registration):
-        return format_rupiah(registration.paid_total or 0)
+        return format_rupiah(registration.payments_total)
 
     @admin.display(description=_("covers the project"), boolean=True)
     def is_covering(self, registration):
         # RegistrationQuerySet.covering(): not rejected, with at least one payment.
-        return registration.has_payment and registration.status != Registration.Status.REJECTED
+        return (
+            registration.payments_total > 0 and registration.status != Registration.Status.REJECTED
+        )
 
     def get_changeform_initial_data(self, request):
         """Opened from a project ("Add a registration"): propose what record_registration()

@@ -23,6 +23,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import chain
 
 from django.conf import settings
 from django.db import transaction
@@ -232,21 +233,15 @@ def _user_name(first: str, last: str, username: str) -> str:
     return f"{first} {last}".strip() or username
 
 
-def _any_in(lookup: str, id_sets: list[QuerySet]) -> Q:
-    """`lookup` in any of the subqueries (never a list of ids in Python: a first scan may touch
-    tens of thousands of companies)."""
-    condition = Q()
-    for ids in id_sets:
-        condition |= Q(**{f"{lookup}__in": ids})
-    return condition
-
-
-def _contractor_recipients(id_sets: list[QuerySet]) -> dict[int, tuple[str, list[Recipient]]]:
-    """Per contractor: its name and who hears: each active user with an email, in the user's
-    language; when none has one, the company's own address, in Indonesian. Two queries."""
+def _contractor_recipients(companies: list[tuple]) -> dict[int, tuple[str, list[Recipient]]]:
+    """Per company (pk, legal name, email, contact name): its name and who hears: each active
+    user with an email, in the user's language; when none has one, the company's own address,
+    in Indonesian. One query."""
     people = defaultdict(list)
     memberships = (
-        ContractorMembership.objects.filter(_any_in("contractor_id", id_sets), user__is_active=True)
+        ContractorMembership.objects.filter(
+            contractor_id__in=[pk for pk, *_rest in companies], user__is_active=True
+        )
         .exclude(user__email="")
         .order_by("pk")
         .values_list(
@@ -264,11 +259,7 @@ def _contractor_recipients(id_sets: list[QuerySet]) -> dict[int, tuple[str, list
             Recipient(email, _language(language), _user_name(first, last, username), user_id)
         )
     result = {}
-    for pk, legal_name, email, contact in (
-        Contractor.objects.filter(_any_in("pk", id_sets))
-        .order_by("pk")
-        .values_list("pk", "legal_name", "email", "contact_name")
-    ):
+    for pk, legal_name, email, contact in companies:
         fallback = (
             [Recipient(email, settings.LANGUAGE_CODE, contact or legal_name)] if email else []
         )
@@ -276,79 +267,129 @@ def _contractor_recipients(id_sets: list[QuerySet]) -> dict[int, tuple[str, list
     return result
 
 
-def _contractor_summaries(run: ScanRun, now: datetime) -> list[Notification]:
+CHUNK = 500  # companies or work units per batch of mails: memory stays flat whatever the run
+
+
+def _chunks(items: list):
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _reachable_contractors() -> QuerySet:
+    """Companies someone can be mailed at (_reachable, from the company's side)."""
+    users = ContractorMembership.objects.filter(
+        contractor_id=OuterRef("pk"), user__is_active=True
+    ).exclude(user__email="")
+    return Contractor.objects.filter(Q(Exists(users)) | ~Q(email=""))
+
+
+def _contractor_summaries(run: ScanRun, now: datetime):
     """One summary per company recipient: what opened, changed and resolved in the run, and
-    (full runs) the violations due a reminder, whose last_reminded_at is then set."""
-    events = FlagEvent.objects.filter(scan_run=run, kind__in=list(SECTIONS))
+    (full runs) the violations due a reminder, whose last_reminded_at is then set.
+
+    Only companies someone can be mailed at are read (a first scan touches tens of thousands,
+    most without an address), and they are read, rendered and yielded CHUNK companies at a
+    time, so memory stays flat: one query for the companies, then five per batch."""
     contractor = "flag__project__contractor_id"
-    sections = _sections(events, group=contractor, section="kind", fields=EVENT_FIELDS)
-    id_sets = [events.values(contractor)]
+    events = FlagEvent.objects.filter(scan_run=run, kind__in=list(SECTIONS))
+    heard = Exists(events.filter(**{contractor: OuterRef("pk")}))
     reminders = None
     # Reminders ride on the full scan (hourly), not on the every-minute pass over changed projects.
-    if run.kind == ScanRun.Kind.FULL:
+    if run.kind in (ScanRun.Kind.FULL, ScanRun.Kind.DELTA):
         reminders = due_reminders(now)
         group = "project__contractor_id"
-        for (contractor_id, _none), section in _sections(
-            reminders, group=group, section=None, fields=FLAG_FIELDS
-        ).items():
-            sections[(contractor_id, "reminded")] = section
-        id_sets.append(reminders.values(group))
-    if not sections:
-        return []
-    rows = []
-    for contractor_id, (name, recipients) in _contractor_recipients(id_sets).items():
-        summary = {
-            label: sections.get((contractor_id, kind), Section())
-            for kind, label in [*SECTIONS.items(), ("reminded", "reminded")]
-        }
-        if not any(section.total for section in summary.values()):
-            continue
-        context = {
-            "contractor": name,
-            "checked_at": now,
-            "reminder_days": settings.PANTAU_REMINDER_INTERVAL_DAYS,
-            **summary,
-        }
-        prefix = f"scan:{run.pk}:contractor:{contractor_id}"
-        rows += [
-            _notification(
-                Kind.CONTRACTOR_SUMMARY, prefix, person, "contractor_summary", context, now
-            )
-            for person in recipients
-        ]
-    if reminders is not None:
+        heard |= Exists(reminders.filter(**{group: OuterRef("pk")}))
+    # From the companies' side: one with no address never looks at its events (a first scan
+    # writes ~480,000 at 1M projects).
+    companies = list(
+        _reachable_contractors()
+        .filter(heard)
+        .order_by("pk")
+        .values_list("pk", "legal_name", "email", "contact_name")
+    )
+    reminded = False
+    for chunk in _chunks(companies):
+        ids = [pk for pk, *_rest in chunk]
+        sections = _sections(
+            events.filter(**{f"{contractor}__in": ids}),
+            group=contractor,
+            section="kind",
+            fields=EVENT_FIELDS,
+        )
+        if reminders is not None:
+            for (contractor_id, _none), section in _sections(
+                reminders.filter(**{f"{group}__in": ids}),
+                group=group,
+                section=None,
+                fields=FLAG_FIELDS,
+            ).items():
+                sections[(contractor_id, "reminded")] = section
+                reminded = True
+        rows = []
+        for contractor_id, (name, recipients) in _contractor_recipients(chunk).items():
+            summary = {
+                label: sections.get((contractor_id, kind), Section())
+                for kind, label in [*SECTIONS.items(), ("reminded", "reminded")]
+            }
+            if not any(section.total for section in summary.values()):
+                continue
+            context = {
+                "contractor": name,
+                "checked_at": now,
+                "reminder_days": settings.PANTAU_REMINDER_INTERVAL_DAYS,
+                **summary,
+            }
+            prefix = f"scan:{run.pk}:contractor:{contractor_id}"
+            rows += [
+                _notification(
+                    Kind.CONTRACTOR_SUMMARY, prefix, person, "contractor_summary", context, now
+                )
+                for person in recipients
+            ]
+        yield rows
+    if reminded:
         # One UPDATE, after every read of the set; unreachable companies were never in it.
         reminders.update(last_reminded_at=now)
-    return rows
 
 
 # --- PPK (the project owner's commitment officer) ---------------------------------------------
 
 
-def _ppk_violation_mails(run: ScanRun, now: datetime) -> list[Notification]:
+def _ppk_violation_mails(run: ScanRun, now: datetime):
     """One mail per work unit with a PPK address whose projects got a violation in this run
-    (opened as one, or a warning that became one)."""
-    violations = (
-        FlagEvent.objects.filter(scan_run=run, kind__in=[Event.OPENED, Event.SEVERITY_CHANGED])
-        .filter(flag__severity=ComplianceFlag.Severity.VIOLATION)
-        .exclude(flag__project__work_unit__ppk_email="")
-    )
+    (opened as one, or a warning that became one). Yields the rows CHUNK work units at a time:
+    one query for the work units, then two per batch."""
     group = "flag__project__work_unit_id"
+    violations = FlagEvent.objects.filter(
+        scan_run=run,
+        kind__in=[Event.OPENED, Event.SEVERITY_CHANGED],
+        flag__severity=ComplianceFlag.Severity.VIOLATION,
+    )
     fields = {**EVENT_FIELDS, "contractor": F("flag__project__contractor__legal_name")}
-    sections = _sections(violations, group=group, section=None, fields=fields)
-    if not sections:
-        return []
-    rows = []
-    for pk, name, ppk_name, email in WorkUnit.objects.filter(
-        pk__in=violations.values(group)
-    ).values_list("pk", "name", "ppk_name", "ppk_email"):
-        recipient = Recipient(email, settings.LANGUAGE_CODE, ppk_name)
-        context = {"work_unit": name, "checked_at": now, "violations": sections[(pk, None)]}
-        prefix = f"scan:{run.pk}:ppk:{pk}"
-        rows.append(
-            _notification(Kind.PPK_VIOLATION, prefix, recipient, "ppk_violation", context, now)
+    addressed = WorkUnit.objects.exclude(ppk_email="")
+    if not addressed.exists():
+        return  # the planner may read every event of the run before finding no work unit
+    units = list(
+        addressed.filter(Exists(violations.filter(**{group: OuterRef("pk")})))
+        .order_by("pk")
+        .values_list("pk", "name", "ppk_name", "ppk_email")
+    )
+    for chunk in _chunks(units):
+        sections = _sections(
+            violations.filter(**{f"{group}__in": [pk for pk, *_rest in chunk]}),
+            group=group,
+            section=None,
+            fields=fields,
         )
-    return rows
+        rows = []
+        for pk, name, ppk_name, email in chunk:
+            recipient = Recipient(email, settings.LANGUAGE_CODE, ppk_name)
+            context = {"work_unit": name, "checked_at": now, "violations": sections[(pk, None)]}
+            prefix = f"scan:{run.pk}:ppk:{pk}"
+            rows.append(
+                _notification(Kind.PPK_VIOLATION, prefix, recipient, "ppk_violation", context, now)
+            )
+        yield rows
 
 
 def queue_letter_notification(letter: WarningLetter) -> int:
@@ -383,12 +424,17 @@ def queue_scan_notifications(*, run: ScanRun, clock) -> int:
     """Write the notification rows of a scan run; the scanner calls it inside the scan
     transaction after every FlagEvent of the run is written, so a rolled-back scan mails nobody.
 
-    A handful of statements whatever the size of the run. Idempotent: the keys carry the run
+    A handful of statements per batch of CHUNK companies or work units with an address, none
+    per flag; rows are rendered and written a batch at a time. Idempotent: the keys carry the run
     and the address, and a reminded flag is not due again before the interval passes.
     Returns the number of rows written.
     """
-    rows = _contractor_summaries(run, clock.now) + _ppk_violation_mails(run, clock.now)
-    return _insert(rows)
+    written, pending = 0, []
+    for batch in chain(_contractor_summaries(run, clock.now), _ppk_violation_mails(run, clock.now)):
+        pending += batch
+        if len(pending) >= CHUNK:
+            written, pending = written + _insert(pending), []
+    return written + (_insert(pending) if pending else 0)
 
 
 # --- Offices ----------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -36,7 +35,7 @@ from projects.models import Project
 from reference.calendar import add_working_days, holidays_between, subtract_working_days
 from workers.models import Enrollment
 
-from .models import ComplianceFlag, Payment, Registration, Tariff
+from .models import ComplianceFlag, Registration, Tariff
 
 Rule = ComplianceFlag.Rule
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -137,33 +136,24 @@ def rejected(clock: Clock, project_ids=None) -> QuerySet:
     )
 
 
-def _own_covering(field: str):
-    return Subquery(
-        Registration.objects.covering()
-        .filter(project=OuterRef("pk"))
-        .order_by("-registered_on")
-        .values(field)[:1]
-    )
-
-
 def coverage_gap(clock: Clock, project_ids=None) -> QuerySet:
     """Coverage ends before the project's current end date (an addendum extended it: Perdir
-    22/2022), or lapsed while work goes on. Judged on the project that holds the registration."""
-    return (
-        active_projects(project_ids)
-        .annotate(coverage_end=_own_covering("coverage_end"))
-        .filter(coverage_end__isnull=False)
-        .filter(Q(coverage_end__lt=F("current_end_date")) | Q(coverage_end__lt=clock.today))
-        .annotate(is_violation=Value(True))
+    22/2022), or lapsed while work goes on. Judged on the project that holds the registration
+    (its one covering registration: compliance_registration_one_live_per_project)."""
+    short = Registration.objects.covering().filter(
+        Q(coverage_end__lt=OuterRef("current_end_date")) | Q(coverage_end__lt=clock.today),
+        project=OuterRef("pk"),
     )
+    return active_projects(project_ids).filter(Exists(short)).annotate(is_violation=Value(True))
 
 
-def contribution_due_expression():
+def contribution_due_expression(prefix: str = ""):
     """The contribution due on a project's current DPP, in SQL, with the tariff of its SPK date:
     the marginal tiers of compliance.contribution, each program's part rounded half up (or the
-    wage basis). Lets the underpaid rule compare columns for a million projects at once."""
+    wage basis). Lets the underpaid rule compare columns for a million projects at once.
+    `prefix` reaches the project through a relation (e.g. "project__")."""
     tariffs = list(Tariff.objects.prefetch_related("tiers").order_by("-valid_from"))
-    value = F("current_base_value")
+    value = F(f"{prefix}current_base_value")
     whens = []
     for tariff in tariffs:
         jkk_terms, jkm_terms = [], []
@@ -182,43 +172,37 @@ def contribution_due_expression():
             lower = tier.upper
         # A flat sum: SQLite's parser overflows on deeply nested (a + b) + c chains.
         on_value = _flat_sum(Round(_flat_sum(*jkk_terms)), Round(_flat_sum(*jkm_terms)))
-        wages = F("wage_total")
+        wages = F(f"{prefix}wage_total")
         on_wages = Round(wages * Value(tariff.wage_jkk_rate / 100)) + Round(
             wages * Value(tariff.wage_jkm_rate / 100)
         )
-        period = Q(spk_date__gte=tariff.valid_from)
+        period = Q(**{f"{prefix}spk_date__gte": tariff.valid_from})
         if tariff.valid_until:
-            period &= Q(spk_date__lte=tariff.valid_until)
-        whens.append(
-            When(period & Q(contribution_basis="wages", wage_total__isnull=False), then=on_wages)
+            period &= Q(**{f"{prefix}spk_date__lte": tariff.valid_until})
+        on_wage_basis = Q(
+            **{f"{prefix}contribution_basis": "wages", f"{prefix}wage_total__isnull": False}
         )
+        whens.append(When(period & on_wage_basis, then=on_wages))
         whens.append(When(period, then=on_value))
     return Case(*whens, default=Value(None), output_field=MONEY)
 
 
-def paid_expression():
-    """Sum of payments on the project's live registration."""
-    return Coalesce(
-        Subquery(
-            Payment.objects.filter(registration__project=OuterRef("pk"))
-            .exclude(registration__status=Registration.Status.REJECTED)
-            .values("registration__project")
-            .annotate(total=Sum("amount"))
-            .values("total")[:1],
-            output_field=MONEY,
-        ),
-        Value(Decimal(0), output_field=MONEY),
-    )
-
-
 def underpaid(clock: Clock, project_ids=None) -> QuerySet:
     """Paid below the contribution due on the current value by more than the tolerance
-    (Permenaker 5/2021 tiers; an addendum raises the due amount: Perdir 22/2022)."""
+    (Permenaker 5/2021 tiers; an addendum raises the due amount: Perdir 22/2022). What was paid
+    is the payments_total of the project's live registration, which covers it when above 0: a plain
+    join (one live registration per project), not a subquery, so SQLite's parser copes with the
+    tiers' expression inside the scanner's EXISTS."""
+    live = [Registration.Status.SUBMITTED, Registration.Status.VERIFIED]  # not rejected
     return (
         active_projects(project_ids)
-        .filter(_covering())
-        .annotate(contribution_due=contribution_due_expression(), paid=paid_expression())
-        .filter(paid__lt=F("contribution_due") - Value(settings.PANTAU_UNDERPAID_TOLERANCE))
+        .alias(contribution_due=contribution_due_expression())
+        .filter(
+            registrations__status__in=live,
+            registrations__payments_total__gt=0,
+            registrations__payments_total__lt=F("contribution_due")
+            - Value(settings.PANTAU_UNDERPAID_TOLERANCE),
+        )
         .annotate(is_violation=Value(True))
     )
 

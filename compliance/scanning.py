@@ -10,7 +10,7 @@ concurrent scan skips at once); SQLite's IMMEDIATE transactions queue writers.
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -118,36 +118,116 @@ def _open_flags(rule: str, project_ids) -> QuerySet:
     return flags
 
 
+def _with_event(flags: QuerySet, run: ScanRun | None, kind: str, **details) -> QuerySet:
+    """The flags of `flags` that got a `kind` event (with these details) in `run`."""
+    events = FlagEvent.objects.filter(scan_run=run, kind=kind)
+    if details:
+        events = events.filter(**{f"details__{key}": value for key, value in details.items()})
+    return flags.filter(pk__in=events.values("flag_id"))
+
+
+def weight_expression(prefix: str = ""):
+    """A project's weight in the exposure score: its value in millions (rounded up) × its
+    workforce (the planned one, else one worker per PANTAU_RUPIAH_PER_ESTIMATED_WORKER)."""
+    per_worker = settings.PANTAU_RUPIAH_PER_ESTIMATED_WORKER
+    value = F(f"{prefix}current_base_value")
+    return Cast(
+        Ceil(value / Value(Decimal(1_000_000)))
+        * Coalesce(
+            f"{prefix}planned_workforce",
+            Greatest(Cast(value / Value(per_worker), IntegerField()), 1),
+        ),
+        BigIntegerField(),
+    )
+
+
+def exposure_expression(clock: rules.Clock):
+    """Exposure = uncovered value in millions × days overdue × workforce, so offices work the
+    riskiest first. Days: since the registration due date for unregistered/rejected, since the
+    flag opened otherwise; warnings score 0. (For a flag row; _opening_score is the same for a
+    flag the INSERT opens.)"""
+    project = Project.objects.filter(pk=OuterRef("project_id")).order_by()
+    weight = project.annotate(weight=weight_expression()).values("weight")[:1]
+    due_on = project.values("registration_due_on")[:1]
+    today = Value(clock.today, output_field=DateField())
+    days = Case(
+        When(severity=Flag.Severity.WARNING, then=Value(0)),
+        When(
+            rule__in=[Flag.Rule.UNREGISTERED, Flag.Rule.REJECTED],
+            then=Greatest(DaysBetween(today, Subquery(due_on)), 1),
+        ),
+        default=Greatest(DaysBetween(today, TruncDate("opened_at")), 1),
+        output_field=IntegerField(),
+    )
+    return Cast(Subquery(weight, output_field=BigIntegerField()) * days, BigIntegerField())
+
+
+def _opening_score(rule: str, clock: rules.Clock):
+    """exposure_expression() for a flag this run opens, read straight from the project row of
+    the rule's queryset: opened today, so one day unless it is an unregistered/rejected one."""
+    if rule in (Flag.Rule.UNREGISTERED, Flag.Rule.REJECTED):
+        today = Value(clock.today, output_field=DateField())
+        days = Greatest(DaysBetween(today, F("registration_due_on")), 1)
+    else:
+        days = Value(1)
+    return Case(
+        When(is_violation=True, then=Cast(weight_expression() * days, BigIntegerField())),
+        default=Value(0),
+        output_field=BigIntegerField(),
+    )
+
+
 def apply_rule(rule: str, clock: rules.Clock, run: ScanRun | None, project_ids=None) -> tuple:
-    """Bring the open flags of one rule in line with its condition; returns (opened, resolved)."""
+    """Bring the open flags of one rule in line with its condition; returns (opened, resolved,
+    letters due).
+
+    A violation opens with its exposure score, letter I due today (escalate() would say so in
+    the same run) and its 'opened' and 'letter_due' events, so nothing UPDATEs it again."""
     holds = rules.RULES[rule](clock, project_ids)
     holding = holds.filter(pk=OuterRef("project_id"))
     open_flags = _open_flags(rule, project_ids)
 
+    def moved(kind: str, flags: QuerySet, **details) -> QuerySet:
+        """After their events: the flags that got one in this run (an index lookup on this
+        run's events), or the condition again when there is no run to look events up by."""
+        return flags if run is None else _with_event(open_flags, run, kind, **details)
+
     # Resolve: the condition stopped holding (or the project finished). The 'being handled'
     # mark clears with it.
     gone = open_flags.exclude(Exists(holding))
-    _events_from(gone, Event.RESOLVED, clock, run, resolution="auto")
-    resolved = gone.update(
-        resolved_at=clock.now,
-        resolution=Flag.Resolution.AUTO,
-        handling_since=None,
-        letter_due_step=0,
-        next_letter_due_on=None,
-    )
+    resolved = 0
+    if _events_from(gone, Event.RESOLVED, clock, run, resolution="auto"):
+        resolved = moved(Event.RESOLVED, gone, resolution="auto").update(
+            resolved_at=clock.now,
+            resolution=Flag.Resolution.AUTO,
+            handling_since=None,
+            letter_due_step=0,
+            next_letter_due_on=None,
+        )
 
     # Severity in place: warning -> violation records violation_since; back to warning is rare
     # (a due date moved by a new holiday) and keeps the history in events.
+    # A rule of one severity (is_violation a constant) can move only towards it.
+    fixed = holds.query.annotations["is_violation"]
+    fixed = fixed.value if isinstance(fixed, Value) else None
     worse = open_flags.filter(severity=Flag.Severity.WARNING).filter(
         Exists(holding.filter(is_violation=True))
     )
-    _events_from(worse, Event.SEVERITY_CHANGED, clock, run, severity="violation")
-    worse.update(severity=Flag.Severity.VIOLATION, violation_since=clock.now)
+    if fixed is not False and _events_from(
+        worse, Event.SEVERITY_CHANGED, clock, run, severity="violation"
+    ):
+        moved(Event.SEVERITY_CHANGED, worse, severity="violation").filter(
+            severity=Flag.Severity.WARNING
+        ).update(severity=Flag.Severity.VIOLATION, violation_since=clock.now)
     better = open_flags.filter(severity=Flag.Severity.VIOLATION).filter(
         Exists(holding.filter(is_violation=False))
     )
-    _events_from(better, Event.SEVERITY_CHANGED, clock, run, severity="warning")
-    better.update(severity=Flag.Severity.WARNING, letter_due_step=0, next_letter_due_on=None)
+    if fixed is not True and _events_from(
+        better, Event.SEVERITY_CHANGED, clock, run, severity="warning"
+    ):
+        moved(Event.SEVERITY_CHANGED, better, severity="warning").filter(
+            severity=Flag.Severity.VIOLATION
+        ).update(severity=Flag.Severity.WARNING, letter_due_step=0, next_letter_due_on=None)
 
     # Open: the condition holds and no flag is open for it. A returning condition opens a new
     # flag; the resolved one stays as history.
@@ -155,6 +235,7 @@ def apply_rule(rule: str, clock: rules.Clock, run: ScanRun | None, project_ids=N
         Exists(Flag.objects.filter(project=OuterRef("pk"), rule=rule, resolved_at__isnull=True))
     )
     now = Value(clock.now, output_field=DateTimeField())
+    escalates = rule in rules.ESCALATING
     opened = insert_from_select(
         Flag,
         [
@@ -169,6 +250,7 @@ def apply_rule(rule: str, clock: rules.Clock, run: ScanRun | None, project_ids=N
             "handling_note",
             "escalation_step",
             "letter_due_step",
+            "next_letter_due_on",
             "exposure_score",
             "details",
         ],
@@ -188,26 +270,58 @@ def apply_rule(rule: str, clock: rules.Clock, run: ScanRun | None, project_ids=N
             Value(""),
             Value(""),
             Value(0),
-            Value(0),
-            Value(0),
+            # escalate(): letter I is due from the day the violation starts.
+            Case(
+                When(is_violation=True, then=Value(Flag.Step.LETTER_1 if escalates else 0)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            Case(
+                When(is_violation=True, then=Value(clock.today, output_field=DateField())),
+                default=Cast(Value(None), DateField()),
+                output_field=DateField(),
+            )
+            if escalates
+            else Cast(Value(None), DateField()),
+            _opening_score(rule, clock),
             Value({}, output_field=JSONField()),
         ),
     )
+    letters = 0
     if opened:
         # The flags this run inserted: opened at its instant and without an 'opened' event yet
         # (a run repeated with the same clock must not log earlier flags again).
         just_opened = _open_flags(rule, project_ids).filter(opened_at=clock.now)
-        just_opened = just_opened.exclude(
-            Exists(FlagEvent.objects.filter(flag=OuterRef("pk"), kind=Event.OPENED))
+        _events_from(
+            just_opened.exclude(
+                Exists(FlagEvent.objects.filter(flag=OuterRef("pk"), kind=Event.OPENED))
+            ),
+            Event.OPENED,
+            clock,
+            run,
         )
-        _events_from(just_opened, Event.OPENED, clock, run)
-    return opened, resolved
+        if escalates:
+            # Then their letter I, as escalate() writes it for a violation that became one.
+            letters = _events_from(
+                just_opened.filter(
+                    severity=Flag.Severity.VIOLATION,
+                    escalation_step=0,
+                    letter_due_step=Flag.Step.LETTER_1,
+                ).exclude(
+                    Exists(FlagEvent.objects.filter(flag=OuterRef("pk"), kind=Event.LETTER_DUE))
+                ),
+                Event.LETTER_DUE,
+                clock,
+                run,
+            )
+    return opened, resolved, letters
 
 
 def escalate(clock: rules.Clock, run: ScanRun | None, project_ids=None) -> int:
     """Say which warning letter is due (domain.md part 0, PP 86/2013): letter I when a violation
     opens; the next ones follow from recorded letters (services.record_warning_letter). The
-    engine never advances the step itself. Returns how many letters became due in this run."""
+    engine never advances the step itself. Returns how many letters became due in this run
+    (violations this run opened carry letter I already: apply_rule counts those)."""
     violations = Flag.objects.filter(
         rule__in=rules.ESCALATING,
         resolved_at__isnull=True,
@@ -222,47 +336,50 @@ def escalate(clock: rules.Clock, run: ScanRun | None, project_ids=None) -> int:
     became_due = violations.filter(
         next_letter_due_on__lte=clock.today, escalation_step__lt=Flag.Step.SANCTION
     ).exclude(letter_due_step=F("escalation_step") + 1)
-    _events_from(became_due, Event.LETTER_DUE, clock, run)
-    return became_due.update(letter_due_step=F("escalation_step") + 1)
+    if not _events_from(became_due, Event.LETTER_DUE, clock, run):
+        return 0
+    due_now = became_due if run is None else _with_event(became_due, run, Event.LETTER_DUE)
+    return due_now.update(letter_due_step=F("escalation_step") + 1)
 
 
-def exposure_expression(clock: rules.Clock):
-    """Exposure = uncovered value in millions × days overdue × workforce, so offices work the
-    riskiest first. Workforce: the planned one, else one worker per
-    PANTAU_RUPIAH_PER_ESTIMATED_WORKER of value. Days: since the registration due date for
-    unregistered/rejected, since the flag opened otherwise; warnings score 0."""
-    per_worker = settings.PANTAU_RUPIAH_PER_ESTIMATED_WORKER
-    project = Project.objects.filter(pk=OuterRef("project_id")).order_by()
-    weight = project.annotate(
-        weight=Cast(
-            Ceil(F("current_base_value") / Value(Decimal(1_000_000)))
-            * Coalesce(
-                "planned_workforce",
-                Greatest(Cast(F("current_base_value") / Value(per_worker), IntegerField()), 1),
-            ),
-            BigIntegerField(),
-        )
-    ).values("weight")[:1]
-    due_on = project.values("registration_due_on")[:1]
-    today = Value(clock.today, output_field=DateField())
-    days = Case(
-        When(severity=Flag.Severity.WARNING, then=Value(0)),
-        When(
-            rule__in=[Flag.Rule.UNREGISTERED, Flag.Rule.REJECTED],
-            then=Greatest(DaysBetween(today, Subquery(due_on)), 1),
-        ),
-        default=Greatest(DaysBetween(today, TruncDate("opened_at")), 1),
-        output_field=IntegerField(),
-    )
-    return Cast(Subquery(weight, output_field=BigIntegerField()) * days, BigIntegerField())
-
-
-def rescore(clock: rules.Clock, project_ids=None) -> None:
+def rescore(clock: rules.Clock, project_ids=None, *, run: ScanRun | None = None) -> None:
+    """Recompute the exposure score of open flags. A full scan recomputes every flag once a day
+    (the days overdue grow daily); a later full scan the same day only the flags whose severity
+    it changed (flags open with their score: apply_rule). A project edit marks the project, and
+    the incremental path rescores its flags."""
     flags = Flag.objects.filter(resolved_at__isnull=True)
     if project_ids is not None:
         flags = flags.filter(project_id__in=project_ids)
+    elif run is not None and _rescored_today(clock, run):
+        flags = _with_event(flags, run, Event.SEVERITY_CHANGED)
+    elif run is not None:
+        # Flags opened today carry today's score already (apply_rule).
+        changed = FlagEvent.objects.filter(scan_run=run, kind=Event.SEVERITY_CHANGED)
+        flags = flags.filter(
+            Q(opened_at__lt=_start_of_day(clock)) | Q(pk__in=changed.values("flag_id"))
+        )
     score = exposure_expression(clock)
     flags.exclude(exposure_score=score).update(exposure_score=score)
+
+
+def _start_of_day(clock: rules.Clock) -> datetime:
+    return timezone.make_aware(
+        datetime.combine(clock.today, time.min), timezone.get_current_timezone()
+    )
+
+
+def _rescored_today(clock: rules.Clock, run: ScanRun) -> bool:
+    """Whether a full scan finished earlier the same day (and so rescored every flag)."""
+    return (
+        ScanRun.objects.filter(
+            kind=ScanRun.Kind.FULL,
+            status=ScanRun.Status.FINISHED,
+            started_at__gte=_start_of_day(clock),
+            started_at__lte=clock.now,
+        )
+        .exclude(pk=run.pk)
+        .exists()
+    )
 
 
 def _take_lock() -> bool:
@@ -275,15 +392,23 @@ def _take_lock() -> bool:
         return cursor.fetchone()[0]
 
 
-def _evaluate(clock: rules.Clock, run: ScanRun | None, project_ids=None) -> tuple[int, int, int]:
-    opened = resolved = 0
+def _evaluate(
+    clock: rules.Clock, run: ScanRun | None, project_ids=None, *, escalate_all: bool = False
+) -> tuple[int, int, int]:
+    opened = resolved = escalated = 0
+    nothing = project_ids is not None and not project_ids  # a delta scan with no candidates
     # `rejected` before `unregistered`, so a project moving between them swaps in one run.
     for rule in [Flag.Rule.REJECTED, *[r for r in rules.RULES if r != Flag.Rule.REJECTED]]:
-        rule_opened, rule_resolved = apply_rule(rule, clock, run, project_ids)
+        if nothing:
+            break
+        rule_opened, rule_resolved, letters = apply_rule(rule, clock, run, project_ids)
         opened += rule_opened
         resolved += rule_resolved
-    escalated = escalate(clock, run, project_ids)
-    rescore(clock, project_ids)
+        escalated += letters
+    # A delta scan: letters come due by date on any project (the 10 days after a letter).
+    escalated += escalate(clock, run, None if escalate_all else project_ids)
+    if not nothing:
+        rescore(clock, project_ids, run=run)
     return opened, resolved, escalated
 
 
@@ -296,9 +421,103 @@ def _tune_for_bulk() -> None:
             cursor.execute("SET LOCAL jit = off")
 
 
+# A full scan sweeps every project when the last sweep is this many hours old or from an
+# earlier day (the first scan of each day rescores every flag and rebuilds every rollup);
+# otherwise it evaluates only the projects that changed or crossed a date threshold since the
+# previous scan (_changed_since). 0: every full scan sweeps.
+FULL_SWEEP_HOURS = 24
+# A delta scan reads changes from slightly before the previous scan started: a transaction
+# that stamped its rows before that scan's snapshot but committed after it is seen again.
+DELTA_SLACK = timedelta(minutes=10)
+# More candidates than this: sweep instead (a long gap between scans, a bulk import; every
+# statement carries the ids, which costs more than a sweep beyond a few thousand).
+DELTA_MAX_PROJECTS = 2_000
+
+
+def _previous_scans(clock: rules.Clock) -> tuple[ScanRun | None, ScanRun | None]:
+    """The latest finished full or delta scan, and the latest finished sweep, before now."""
+    finished = ScanRun.objects.filter(
+        status=ScanRun.Status.FINISHED, started_at__lte=clock.now
+    ).order_by("-started_at", "-pk")
+    previous = finished.filter(kind__in=[ScanRun.Kind.FULL, ScanRun.Kind.DELTA]).first()
+    sweep = finished.filter(kind=ScanRun.Kind.FULL).first()
+    return previous, sweep
+
+
+def _delta_candidates(clock: rules.Clock) -> list[int] | None:
+    """The projects a delta scan must evaluate, or None when a sweep is due (see
+    FULL_SWEEP_HOURS). Every input of a rule either changed since the previous scan (rows
+    stamped after it, projects marked for evaluation) or is a date the clocks of the previous
+    scan and of this one put on different sides of a threshold. Tariffs, holidays and settings
+    are not inputs tracked here: a change to them waits for the next sweep (the next day)."""
+    hours = getattr(settings, "PANTAU_FULL_SWEEP_HOURS", FULL_SWEEP_HOURS)
+    previous, sweep = _previous_scans(clock)
+    if (
+        hours <= 0
+        or previous is None
+        or sweep is None
+        or sweep.started_at < clock.now - timedelta(hours=hours)
+        or timezone.localdate(sweep.started_at) != clock.today
+    ):
+        return None
+    from projects.models import Amendment
+    from workers.models import Enrollment
+
+    from .models import Payment, Registration
+
+    since = previous.started_at - DELTA_SLACK
+    before = rules.Clock.at(previous.started_at)
+    registrations = Registration.objects.filter(
+        Q(updated_at__gte=since)
+        # rejected: the grace period ran out between the two scans
+        | Q(
+            status=Registration.Status.REJECTED,
+            verified_at__gt=before.rejected_before,
+            verified_at__lte=clock.rejected_before,
+        )
+        # coverage_gap: the coverage lapsed between the two scans
+        | Q(coverage_end__gte=before.today, coverage_end__lt=clock.today)
+        # unverified: the wait passed the threshold between the two scans
+        | Q(
+            status=Registration.Status.SUBMITTED,
+            created_at__gte=before.unverified_created_before,
+            created_at__lt=clock.unverified_created_before,
+        )
+    ).values("project_id")
+    paid = Payment.objects.filter(created_at__gte=since).values("registration__project_id")
+    changed = (
+        Q(updated_at__gte=since)
+        | Q(needs_evaluation_at__isnull=False)
+        # unregistered: a due date entered the warning horizon, or passed
+        | Q(
+            registration_due_on__gt=before.warn_horizon, registration_due_on__lte=clock.warn_horizon
+        )
+        | Q(registration_due_on__gte=before.today, registration_due_on__lt=clock.today)
+        # no_workers: running long enough since the previous scan
+        | Q(
+            start_date__gt=before.no_workers_started_by, start_date__lte=clock.no_workers_started_by
+        )
+        | Q(pk__in=registrations)
+        | Q(pk__in=paid)
+        # a subcontract is covered by its main project's registration
+        | Q(parent_id__in=registrations)
+        | Q(parent_id__in=paid)
+        | Q(pk__in=Enrollment.objects.filter(updated_at__gte=since).values("project_id"))
+        | Q(pk__in=Amendment.objects.filter(created_at__gte=since).values("project_id"))
+    )
+    if clock.now < previous.started_at:
+        return None  # a clock going back: thresholds in reverse are not tracked
+    ids = list(
+        Project.objects.filter(changed).values_list("pk", flat=True)[: DELTA_MAX_PROJECTS + 1]
+    )
+    return None if len(ids) > DELTA_MAX_PROJECTS else ids
+
+
 def scan_projects(*, now: datetime | None = None) -> ScanResult:
-    """Full scan: evaluate every rule for every project; resolve what closed; say which letters
-    are due; recompute exposure and the regional rollups.
+    """Full scan: evaluate every rule for every project (a sweep), or only for the projects
+    that changed or crossed a date threshold since the previous scan (a delta, between the
+    sweeps: _delta_candidates); resolve what closed; say which letters are due; recompute
+    exposure and the regional rollups.
 
     Set-based (a few statements per rule, whatever the number of projects) and idempotent: a
     second or concurrent run changes nothing, thanks to compliance_flag_one_open_per_rule.
@@ -317,9 +536,17 @@ def scan_projects(*, now: datetime | None = None) -> ScanResult:
                 )
                 return ScanResult(skipped=True, run_id=run.pk)
             _tune_for_bulk()
-            scanned = Project.objects.count()
-            opened, resolved, escalated = _evaluate(clock, run)
-            refresh_rollups(clock.today)
+            ids = _delta_candidates(clock)
+            if ids is None:
+                scanned = Project.objects.count()
+                opened, resolved, escalated = _evaluate(clock, run)
+                refresh_rollups(clock.today)
+            else:
+                run.kind = ScanRun.Kind.DELTA
+                ScanRun.objects.filter(pk=run.pk).update(kind=run.kind)
+                scanned = len(ids)
+                opened, resolved, escalated = _evaluate(clock, run, ids, escalate_all=True)
+                refresh_rollups(clock.today, regency_ids=_touched_regions(run, ids))
             queue_scan_notifications(run=run, clock=clock)
             open_total = Flag.objects.filter(resolved_at__isnull=True).count()
             result = ScanResult(scanned, opened, resolved, escalated, open_total, run_id=run.pk)
@@ -330,6 +557,18 @@ def scan_projects(*, now: datetime | None = None) -> ScanResult:
         )
         raise
     return result
+
+
+def _touched_regions(run: ScanRun, ids: list[int]) -> set[int]:
+    """The kab/kota of the evaluated projects and of every flag the run changed (escalate()
+    reaches beyond them)."""
+    regions = set(Project.objects.filter(pk__in=ids).values_list("regency_id", flat=True))
+    regions.update(
+        FlagEvent.objects.filter(scan_run=run)
+        .values_list("flag__project__regency_id", flat=True)
+        .distinct()
+    )
+    return regions
 
 
 def evaluate_marked_projects(

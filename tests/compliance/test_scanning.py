@@ -7,6 +7,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from compliance import services
 from compliance.models import ComplianceFlag, FlagEvent, RegionDailyRollup, ScanRun
 from compliance.scanning import ScanResult, evaluate_marked_projects, scan_projects
+from projects.models import Project
 from tests import factories
 
 from .conftest import at
@@ -141,7 +143,9 @@ def test_exposure_ranks_bigger_longer_and_more_crowded_gaps_first(contractor_a):
     )
 
 
-def test_the_scan_costs_the_same_number_of_queries_for_3_or_30_projects(contractor_a):
+def test_the_scan_costs_the_same_number_of_queries_for_3_or_30_projects(contractor_a, settings):
+    settings.PANTAU_FULL_SWEEP_HOURS = 0  # every full scan sweeps all projects
+
     def queries_for(count):
         for _ in range(count):
             factories.make_project(contractor=contractor_a, spk_date=SPK)
@@ -150,6 +154,44 @@ def test_the_scan_costs_the_same_number_of_queries_for_3_or_30_projects(contract
         return len(context.captured_queries)
 
     assert queries_for(3) == queries_for(27)
+
+
+def test_a_delta_scan_costs_the_same_number_of_queries_for_3_or_30_changed_projects(
+    contractor_a,
+):
+    day = at(SPK + timedelta(days=60))
+    scan_projects(now=day)  # the day's sweep
+
+    def queries_for(count, later):
+        for _ in range(count):
+            factories.make_project(contractor=contractor_a, spk_date=SPK)
+        with CaptureQueriesContext(connection) as context:
+            result = scan_projects(now=day + later)
+        assert ScanRun.objects.get(pk=result.run_id).kind == ScanRun.Kind.DELTA
+        return len(context.captured_queries)
+
+    assert queries_for(3, timedelta(hours=1)) == queries_for(27, timedelta(hours=2))
+
+
+def test_a_delta_scan_finds_rows_changed_since_the_previous_scan_without_a_mark(contractor_a):
+    """Between the day's sweeps, a scan evaluates only the projects whose rows changed (even
+    without a mark) or whose dates crossed a threshold since the previous scan."""
+    with time_machine.travel(at(SPK), tick=False):
+        project = factories.make_project(contractor=contractor_a, spk_date=SPK)
+    day = at(project.registration_due_on + timedelta(days=5))
+    scan_projects(now=day)
+    only(project, Rule.UNREGISTERED)
+    Project.objects.filter(pk=project.pk).update(needs_evaluation_at=None)  # as the pass would
+
+    quiet = scan_projects(now=day + timedelta(hours=1))
+    assert ScanRun.objects.get(pk=quiet.run_id).kind == ScanRun.Kind.DELTA
+    assert (quiet.scanned, quiet.opened, quiet.resolved) == (0, 0, 0)
+
+    with time_machine.travel(day + timedelta(minutes=90), tick=False):
+        factories.make_registration(project)  # no mark: written straight to the tables
+    changed = scan_projects(now=day + timedelta(hours=2))
+    assert (changed.scanned, changed.resolved) == (1, 1)
+    assert not open_flags(project, Rule.UNREGISTERED).exists()
 
 
 def test_the_scan_keeps_a_daily_rollup_per_kab_kota(overdue, project_of_contractor_b):
