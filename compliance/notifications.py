@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 from accounts.models import Office, User
 from projects.models import Contractor, ContractorMembership, WorkUnit
 
+from . import upload_links
 from .channels import channel_for
 from .models import ComplianceFlag, FlagEvent, Notification, Registration, ScanRun, WarningLetter
 from .rules import RULE_TEXT
@@ -51,6 +52,9 @@ MAX_ATTEMPTS = 10
 MAX_BACKOFF = timedelta(hours=6)
 BATCH_SECONDS = 240  # well inside the task's soft time limit (600 s) and under STALE_CLAIM
 STOP_AFTER_FAILURES = 3  # in a row: the server is down, the rest of the batch waits its turn
+
+# The findings a contractor can fix by uploading the registration through a link.
+UPLOAD_LINK_RULES = {ComplianceFlag.Rule.UNREGISTERED, ComplianceFlag.Rule.REJECTED}
 
 SECTIONS = {Event.OPENED: "opened", Event.SEVERITY_CHANGED: "changed", Event.RESOLVED: "resolved"}
 
@@ -69,6 +73,7 @@ class Item:
     severity: str
     since: datetime | None = None
     contractor: str = ""
+    project_id: int | None = None
 
     @property
     def rule_label(self):
@@ -85,6 +90,14 @@ class Item:
     @property
     def fix(self):
         return RULE_TEXT[self.rule][1]
+
+    @property
+    def upload_link(self) -> str:
+        """For a missing or rejected registration: a signed, single-use, expiring link to upload
+        it without logging in (compliance.upload_links); made when the mail is rendered."""
+        if self.project_id is None or self.rule not in UPLOAD_LINK_RULES:
+            return ""
+        return upload_links.link_for(project_id=self.project_id)
 
 
 @dataclass
@@ -112,6 +125,7 @@ FLAG_FIELDS = {
     "rule": F("rule"),
     "severity": F("severity"),
     "since": F("violation_since"),
+    "project_id": F("project_id"),
 }
 EVENT_FIELDS = {
     "project": F("flag__project__name"),
@@ -119,6 +133,7 @@ EVENT_FIELDS = {
     "rule": F("flag__rule"),
     "severity": F("flag__severity"),
     "since": F("flag__opened_at"),
+    "project_id": F("flag__project_id"),
 }
 
 
@@ -337,6 +352,7 @@ def _contractor_summaries(run: ScanRun, now: datetime):
                 "contractor": name,
                 "checked_at": now,
                 "reminder_days": settings.PANTAU_REMINDER_INTERVAL_DAYS,
+                "upload_link_days": settings.PANTAU_UPLOAD_LINK_DAYS,
                 **summary,
             }
             prefix = f"scan:{run.pk}:contractor:{contractor_id}"

@@ -354,6 +354,9 @@ PANTAU_RUPIAH_PER_ESTIMATED_WORKER = Decimal(
     env("PANTAU_RUPIAH_PER_ESTIMATED_WORKER", default="80000000")
 )
 PANTAU_FULL_SCAN_MINUTES = env.int("PANTAU_FULL_SCAN_MINUTES", default=60)
+# Between the day's sweeps over every project, the periodic scan evaluates only what changed or
+# came due (delta scans); a sweep runs when the last one is from an earlier day or this old.
+PANTAU_FULL_SWEEP_HOURS = env.int("PANTAU_FULL_SWEEP_HOURS", default=24)
 PANTAU_INCREMENTAL_BATCH = env.int("PANTAU_INCREMENTAL_BATCH", default=2000)
 # After a change commits, nudge the engine's task so the status is fresh within seconds.
 PANTAU_NUDGE_ENGINE_ON_COMMIT = env.bool("PANTAU_NUDGE_ENGINE_ON_COMMIT", default=True)

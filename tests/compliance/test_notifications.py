@@ -449,3 +449,49 @@ def test_the_digest_and_delivery_tasks_run_on_a_real_worker(
         "budi@karya-bekasi.co.id",
         "dinas.bekasi@disnaker.go.id",
     ]
+
+
+def test_the_summary_carries_a_single_use_upload_link_for_an_unregistered_project(
+    overdue, siti, client, settings, tmp_path
+):
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from compliance.models import Registration
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.PANTAU_SITE_URL = "https://pantau.bekasikota.go.id"
+    scan_projects(now=DAY0)
+    body = summaries().get().body
+
+    link = re.search(r"https://pantau\.bekasikota\.go\.id(/projects/upload/\S+/)", body)
+    assert link, body
+    assert "the link works once, for 14 days" in body
+    path = link.group(1)
+    assert overdue.name in client.get(path).content.decode()  # no login needed
+
+    client.post(
+        path,
+        {
+            "bpjs_project_number": "2300012345678",
+            "registered_on": "2026-07-02",
+            "coverage_start": overdue.start_date.isoformat(),
+            "coverage_end": overdue.current_end_date.isoformat(),
+            "certificate": SimpleUploadedFile("sertifikat.pdf", b"%PDF-1.4\n%%EOF\n"),
+        },
+    )
+    assert Registration.objects.get(project=overdue).status == Registration.Status.SUBMITTED
+    again = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This link was already used." in again
+
+
+def test_a_violation_other_than_a_missing_registration_gets_no_upload_link(contractor_a, siti):
+    project = make_overdue(contractor_a)
+    factories.make_registration(project, coverage_end=project.current_end_date - timedelta(days=60))
+
+    scan_projects(now=DAY0)
+
+    body = summaries().get().body
+    assert "coverage" in body.lower() or "Coverage" in body
+    assert "/projects/upload/" not in body

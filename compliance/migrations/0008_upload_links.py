@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compliance', '0003_engine'),
+        ('compliance', '0007_flag_event_actor_partial_index'),
         ('projects', '0002_wage_basis_needs_wages'),
     ]
 
