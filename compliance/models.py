@@ -757,6 +757,9 @@ class RegionDailyRollup(models.Model):
     open_flags = models.JSONField(_("open flags by rule"), default=dict)
     open_by_step = models.JSONField(_("open violations by escalation step"), default=dict)
     letters_due = models.PositiveIntegerField(_("letters due"), default=0)
+    by_funding = models.JSONField(
+        _("projects and covered by funding source"), default=dict, blank=True
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

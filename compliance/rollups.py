@@ -30,15 +30,18 @@ def refresh_rollups(day: date, *, regency_ids=None) -> int:
     # rejected: compliance_registration_one_live_per_project) with a payment: one LEFT JOIN
     # instead of coverage subqueries per figure.
     covered = Q(live__payments_total__gt=0)
-    figures = {
-        row["regency_id"]: row
-        for row in projects.annotate(
+    # Grouped by funding source too, so the dashboards' breakdown needs no query of its own;
+    # the kab/kota figures are the sums of its sources.
+    figures: dict[int, dict] = {}
+    by_funding: dict[int, dict] = defaultdict(dict)
+    for row in (
+        projects.annotate(
             live=FilteredRelation(
                 "registrations",
                 condition=Q(registrations__status__in=[Status.SUBMITTED, Status.VERIFIED]),
             )
         )
-        .values("regency_id", "province_id")
+        .values("regency_id", "funding_source")
         .annotate(
             projects_total=Count("pk"),
             projects_active=Count("pk", filter=Q(status__in=["planned", "running"])),
@@ -49,7 +52,16 @@ def refresh_rollups(day: date, *, regency_ids=None) -> int:
             contribution_due=Sum(rules.contribution_due_expression()),
         )
         .order_by()
-    }
+    ):
+        regency_id = row.pop("regency_id")
+        source = row.pop("funding_source")
+        by_funding[regency_id][source] = {
+            "total": row["projects_total"],
+            "covered": row["projects_covered"],
+        }
+        total = figures.setdefault(regency_id, dict.fromkeys(row, 0))
+        for name, value in row.items():
+            total[name] += value or 0
     # Rows of the region's projects, found through the projects' ids (an index lookup per
     # project), not by joining every open flag or enrollment to its project first.
     scope = (
@@ -115,6 +127,7 @@ def refresh_rollups(day: date, *, regency_ids=None) -> int:
                 open_flags=by_rule.get(regency_id, {}),
                 open_by_step=by_step.get(regency_id, {}),
                 letters_due=letters_due.get(regency_id, 0),
+                by_funding=by_funding.get(regency_id, {}),
             )
         )
     RegionDailyRollup.objects.bulk_create(
@@ -136,6 +149,7 @@ def refresh_rollups(day: date, *, regency_ids=None) -> int:
             "open_flags",
             "open_by_step",
             "letters_due",
+            "by_funding",
             "updated_at",
         ],
     )

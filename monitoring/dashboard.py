@@ -1,7 +1,6 @@
-"""The office dashboard's figures. Totals and trends come from the engine's per-kab/kota daily
-rollups (compliance.RegionDailyRollup: at most 514 rows a day), never from millions of project
-rows; the funding-source breakdown and the longest-overdue list are one indexed query each over
-the scope. Charts are SVG geometry computed here, drawn by the template: no script, no network,
+"""The office dashboard's figures. Totals, the funding-source breakdown and trends come from the
+engine's per-kab/kota daily rollups (compliance.RegionDailyRollup: at most 514 rows a day), never
+from millions of project rows; the longest-overdue list is one indexed query over the scope. Charts are SVG geometry computed here, drawn by the template: no script, no network,
 and they print."""
 
 from collections import defaultdict
@@ -9,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Exists, Max, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
 
 from compliance.models import ComplianceFlag, RegionDailyRollup
-from compliance.rules import is_covered
 from projects.models import Project
 from reference.models import Region
 
@@ -42,10 +41,14 @@ class Totals:
     figures: dict = field(default_factory=lambda: dict.fromkeys(FIGURES, 0))
     open_flags: dict = field(default_factory=lambda: defaultdict(int))
     open_by_step: dict = field(default_factory=lambda: defaultdict(int))
+    by_funding: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
     def add(self, rollup: RegionDailyRollup) -> None:
         for name in FIGURES:
             self.figures[name] += getattr(rollup, name)
+        for source, counts in rollup.by_funding.items():
+            self.by_funding[source][0] += counts["total"]
+            self.by_funding[source][1] += counts["covered"]
         for rule, n in rollup.open_flags.items():
             self.open_flags[rule] += n
         for step, n in rollup.open_by_step.items():
@@ -129,36 +132,37 @@ def coverage_trend(region: Region | None, *, today: date) -> list[tuple[date, De
     return points
 
 
-def by_funding_source(projects) -> list[dict]:
-    """Projects and coverage per funding source over main contracts (one GROUP BY)."""
+def by_funding_source(totals: Totals) -> list[dict]:
+    """Projects and coverage per funding source, from the rollups (main contracts)."""
     labels = dict(Project.FundingSource.choices)
-    rows = (
-        projects.filter(parent__isnull=True)
-        .values("funding_source")
-        .annotate(total=Count("pk"), covered=Count("pk", filter=is_covered()))
-        .order_by("-total")
-    )
     return [
         {
-            "label": labels.get(row["funding_source"], row["funding_source"]),
-            "total": row["total"],
-            "covered": row["covered"],
-            "percent": percent(row["covered"], row["total"]),
+            "label": labels.get(source, source),
+            "total": total,
+            "covered": covered,
+            "percent": percent(covered, total),
         }
-        for row in rows
+        for source, (total, covered) in sorted(
+            totals.by_funding.items(), key=lambda item: -item[1][0]
+        )
     ]
 
 
 def longest_overdue(projects, limit: int = 10):
     """Active projects with an open unregistered/rejected violation, oldest due date first."""
+    violations = ComplianceFlag.objects.filter(
+        project=OuterRef("pk"),
+        resolved_at__isnull=True,
+        rule__in=[ComplianceFlag.Rule.UNREGISTERED, ComplianceFlag.Rule.REJECTED],
+        severity=ComplianceFlag.Severity.VIOLATION,
+    )
     return (
-        projects.filter(
-            flags__resolved_at__isnull=True,
-            flags__rule__in=[ComplianceFlag.Rule.UNREGISTERED, ComplianceFlag.Rule.REJECTED],
-            flags__severity=ComplianceFlag.Severity.VIOLATION,
-        )
+        projects.filter(status__in=[Project.Status.PLANNED, Project.Status.RUNNING])
+        .filter(Exists(violations))
         .select_related("contractor")
-        .order_by("registration_due_on", "pk")[:limit]
+        # Sorted after filtering by region: ordered by the bare column, PostgreSQL walks the
+        # due-date index of all 1M projects looking for the region's (370 ms vs 11 ms at 1M).
+        .order_by(Coalesce("registration_due_on", "registration_due_on"), "pk")[:limit]
     )
 
 

@@ -198,7 +198,7 @@ def dashboard(request):
             "region": region,
             "totals": totals,
             "trend": figures.line_chart(figures.coverage_trend(region, today=today)),
-            "funding": figures.bar_chart(figures.by_funding_source(projects)),
+            "funding": figures.bar_chart(figures.by_funding_source(totals)),
             "regencies": regency_rows if region is None or region.is_province else None,
             "overdue": figures.longest_overdue(projects),
             "today": today,

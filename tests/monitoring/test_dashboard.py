@@ -46,6 +46,8 @@ def test_a_kab_kota_office_sees_its_own_figures(client, bekasi_office_user, beka
     assert totals.figures["projects_covered"] == 1
     assert str(totals.coverage_percent) == "33.3"
     assert dict(totals.flags_by_rule())["Not registered with BPJS Ketenagakerjaan"] == 2
+    funding = [(r["label"], r["total"], r["covered"]) for r in response.context["funding"]["rows"]]
+    assert funding == [("APBD kab/kota", 3, 1)]  # from the rollups, not a query of its own
     page = response.content.decode()
     assert "<svg" in page and "<script" not in page
     assert "Unregistered 1" in page  # overdue the longest
