@@ -58,17 +58,14 @@ def office_user(username: str, region_code: str):
 
 
 def deep_cursor(user, depth: int) -> str | None:
-    """The keyset cursor of the row at `depth` in the default order (as 'next page' links
-    would give after depth/50 pages)."""
-    from monitoring.filters import ranked_projects
+    """The keyset cursor after `depth` rows, as the list's own 'next page' links give it (one
+    page of `depth` rows)."""
+    from monitoring.filters import filtered_projects, page_after
     from projects.models import Project
 
-    row = (
-        ranked_projects(Project.objects.visible_to(user), {})
-        .values_list("risk", "pk")[depth : depth + 1]
-        .first()
-    )
-    return f"{row[0]}.{row[1]}" if row else None
+    return page_after(
+        filtered_projects(Project.objects.visible_to(user), {}), None, depth
+    ).next_cursor
 
 
 def measure(client, url: str, repeat: int) -> dict:

@@ -90,12 +90,17 @@ class ProjectFilterForm(forms.Form):
             del self.fields["district"]
 
     def clean_after(self):
-        raw = self.cleaned_data.get("after") or ""
+        """The keyset cursor of the next-page link: r.<score>.<id> or z.<id> (filters.page_after);
+        anything else starts from the first page."""
+        parts = (self.cleaned_data.get("after") or "").split(".")
         try:
-            score, pk = raw.split(".")
-            return int(score), int(pk)
+            if parts[0] == "r" and len(parts) == 3:
+                return ("r", int(parts[1]), int(parts[2]))
+            if parts[0] == "z" and len(parts) == 2:
+                return ("z", int(parts[1]))
         except ValueError:
-            return None
+            pass
+        return None
 
 
 @dataclass
@@ -108,20 +113,31 @@ def open_flags():
     return ComplianceFlag.objects.filter(resolved_at__isnull=True)
 
 
+def scored_flags():
+    """The flags that rank a project: open, not waived, with an exposure score."""
+    return open_flags().filter(waived_at__isnull=True, exposure_score__gt=0)
+
+
 def ranked_projects(projects, data: dict):
-    """Filter and rank: the riskiest first (the highest exposure score of its open, not waived
-    flags), then the newest; a project with no open flag scores 0."""
+    """Filter and rank (for exports): the riskiest first (the highest exposure score of its
+    open, not waived flags), then the newest; a project with no scored flag ranks 0."""
     top_score = (
-        open_flags()
-        .filter(project=OuterRef("pk"), waived_at__isnull=True)
+        scored_flags()
+        .filter(project=OuterRef("pk"))
         .order_by()
         .values("project")
         .annotate(top=Max("exposure_score"))
         .values("top")
     )
-    projects = projects.annotate(
-        risk=Coalesce(Subquery(top_score, output_field=IntegerField()), Value(0))
+    return (
+        filtered_projects(projects, data)
+        .annotate(risk=Coalesce(Subquery(top_score, output_field=IntegerField()), Value(0)))
+        .order_by("-risk", "-pk")
     )
+
+
+def filtered_projects(projects, data: dict):
+    """The office's filters and search, as found in the URL (already validated)."""
     if query := (data.get("q") or "").strip():
         match = (
             Q(name__icontains=query)
@@ -181,18 +197,47 @@ def ranked_projects(projects, data: dict):
         projects = projects.filter(current_base_value__gte=Decimal(data["value_min"]))
     if data.get("value_max") is not None:
         projects = projects.filter(current_base_value__lte=Decimal(data["value_max"]))
-    return projects.order_by("-risk", "-pk")
+    return projects
 
 
 def page_after(projects, cursor, size: int | None = None) -> ProjectPage:
-    """One page after the cursor (risk, id): a keyset, so page 500 costs what page 1 does."""
+    """One page of the filtered projects, riskiest first, after the cursor.
+
+    Two keyset phases, so a deep page costs what the first does and nothing is computed per
+    project of the whole scope: first the projects with a scored flag, ranked from the flags'
+    stored exposure scores (one GROUP BY over the scope's open flags), cursor ("r", score, id);
+    then the others, newest first by id, cursor ("z", id).
+    """
     size = size or PAGE_SIZE
-    if cursor is not None:
-        risk, pk = cursor
-        projects = projects.filter(Q(risk__lt=risk) | Q(risk=risk, pk__lt=pk))
-    rows = list(projects[: size + 1])
-    next_cursor = None
-    if len(rows) > size:
-        rows = rows[:size]
-        next_cursor = f"{rows[-1].risk}.{rows[-1].pk}"
-    return ProjectPage(rows=rows, next_cursor=next_cursor)
+    rows: list = []
+    phase, *position = cursor or ("r",)
+    if phase == "r":
+        ranked = (
+            scored_flags()
+            .filter(project__in=projects.values("pk"))
+            .values("project_id")
+            .annotate(risk=Max("exposure_score"))
+            .order_by("-risk", "-project_id")
+        )
+        if position:
+            risk, pk = position
+            ranked = ranked.filter(Q(risk__lt=risk) | Q(risk=risk, project_id__lt=pk))
+        chunk = list(ranked[: size + 1])
+        found = projects.in_bulk([item["project_id"] for item in chunk[:size]])
+        for item in chunk[:size]:
+            project = found[item["project_id"]]
+            project.risk = item["risk"]
+            rows.append(project)
+        if len(chunk) > size:
+            return ProjectPage(rows, f"r.{rows[-1].risk}.{rows[-1].pk}")
+        position = []
+    unscored = projects.exclude(Exists(scored_flags().filter(project=OuterRef("pk"))))
+    if position:
+        unscored = unscored.filter(pk__lt=position[0])
+    wanted = size - len(rows)
+    chunk = list(unscored.order_by("-pk")[: wanted + 1])
+    for project in chunk[:wanted]:
+        project.risk = 0
+        rows.append(project)
+    next_cursor = f"z.{rows[-1].pk}" if len(chunk) > wanted else None
+    return ProjectPage(rows, next_cursor)

@@ -25,7 +25,7 @@ from reference.spreadsheets import csv_response, xlsx_response
 
 from . import dashboard as figures
 from . import report_files, reports
-from .filters import ProjectFilterForm, page_after, ranked_projects
+from .filters import ProjectFilterForm, filtered_projects, page_after, ranked_projects
 
 EXPORT_LIMIT = 100_000  # rows per export; a wider scope is narrowed with the filters
 
@@ -40,7 +40,7 @@ def _filtered(request):
     scope = _office_scope(request.user)
     form = ProjectFilterForm(request.GET or None, scope_region=scope)
     data = form.cleaned_data if form.is_valid() else {}
-    projects = ranked_projects(
+    projects = filtered_projects(
         Project.objects.visible_to(request.user).select_related("contractor", "regency"), data
     )
     return form, data, projects
@@ -132,6 +132,7 @@ EXPORT_HEADER = [
 def project_export(request, fmt):
     """The current filter as CSV or XLSX (formula-safe), streamed in chunks."""
     _form, _data, projects = _filtered(request)
+    projects = ranked_projects(projects, {})  # filtered already; ranked once, streamed
     rules = _open_rules_by_project(projects)
     rows = (
         [*row[:11], rules.get(row[0], ""), row[11]]
