@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -262,10 +263,15 @@ def monev(request, fmt="html"):
 @require_GET
 def contractor_directory(request):
     """Contractors with projects in the scope: how many, how many covered, open findings.
-    One grouped query over the scope's projects; paged by name."""
+    One grouped query for the page, one for its companies' open findings, and a count of the
+    companies that needs no coverage test (the Paginator's own COUNT would redo the grouping)."""
     _office_scope(request.user)
     projects = Project.objects.visible_to(request.user).filter(parent__isnull=True)
     query = (request.GET.get("q") or "").strip()
+    if query:
+        projects = projects.filter(
+            Q(contractor__legal_name__icontains=query) | Q(contractor__npwp__contains=query)
+        )
     rows = (
         projects.values(
             "contractor_id",
@@ -274,17 +280,36 @@ def contractor_directory(request):
             "contractor__confirmed_at",
         )
         .annotate(
-            projects_total=Count("pk", distinct=True),
-            projects_covered=Count("pk", filter=is_covered(), distinct=True),
-            open_findings=Count("flags", filter=Q(flags__resolved_at__isnull=True), distinct=True),
+            projects_total=Count("pk"),
+            projects_covered=Count("pk", filter=is_covered()),
         )
         .order_by("contractor__legal_name", "contractor_id")
     )
-    if query:
-        rows = rows.filter(
-            Q(contractor__legal_name__icontains=query) | Q(contractor__npwp__contains=query)
+    companies = projects.values("contractor_id").distinct()
+    page = CountedPaginator(rows, 50, count=companies.count).get_page(request.GET.get("page"))
+    findings = dict(
+        ComplianceFlag.objects.filter(
+            resolved_at__isnull=True,
+            project__in=projects.values("pk"),
+            project__contractor_id__in=[row["contractor_id"] for row in page],
         )
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        .values_list("project__contractor_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     for row in page:
         row["rate"] = figures.percent(row["projects_covered"], row["projects_total"])
+        row["open_findings"] = findings.get(row["contractor_id"], 0)
     return render(request, "monitoring/contractors.html", {"page": page, "q": query})
+
+
+class CountedPaginator(Paginator):
+    """A Paginator told how to count its rows cheaply."""
+
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self):
+        return self._count()
