@@ -65,6 +65,16 @@ class ProjectFilterForm(forms.Form):
     spk_until = forms.DateField(label=_("SPK until"), required=False, widget=DateInput())
     value_min = RupiahField(label=_("Value from (Rp)"), required=False, min_value=0)
     value_max = RupiahField(label=_("Value up to (Rp)"), required=False, min_value=0)
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[
+            ("", _("Riskiest first")),
+            ("overdue", _("Registration due the longest ago")),
+            ("value", _("Highest value first")),
+            ("newest", _("Newest contract first")),
+        ],
+    )
     contractor = forms.IntegerField(required=False, widget=forms.HiddenInput)
     after = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -92,8 +102,12 @@ class ProjectFilterForm(forms.Form):
     def clean_after(self):
         """The keyset cursor of the next-page link: r.<score>.<id> or z.<id> (filters.page_after);
         anything else starts from the first page."""
-        parts = (self.cleaned_data.get("after") or "").split(".")
+        raw = self.cleaned_data.get("after") or ""
+        parts = raw.split(".")
         try:
+            if parts[0] == "s" and len(parts) >= 3:  # another order: its column's value and id
+                value, pk = raw[2:].rsplit(".", 1)  # a value may hold a dot (1250000.00)
+                return ("s", value, int(pk))
             if parts[0] == "r" and len(parts) == 3:
                 return ("r", int(parts[1]), int(parts[2]))
             if parts[0] == "z" and len(parts) == 2:
@@ -200,6 +214,34 @@ def filtered_projects(projects, data: dict):
     return projects
 
 
+# The other orders: (column, descending); each pages by a keyset on (column, id).
+SORTS = {
+    "overdue": ("registration_due_on", False),
+    "value": ("current_base_value", True),
+    "newest": ("spk_date", True),
+}
+
+
+def page_sorted(projects, sort: str, cursor, size: int | None = None) -> ProjectPage:
+    """One page in another order than risk, after the cursor ("s", value, id)."""
+    size = size or PAGE_SIZE
+    column, descending = SORTS[sort]
+    field = Project._meta.get_field(column)
+    if cursor and cursor[0] == "s":
+        value = field.to_python(cursor[1])
+        before, same = (f"{column}__lt", "pk__lt") if descending else (f"{column}__gt", "pk__gt")
+        projects = projects.filter(Q(**{before: value}) | Q(**{column: value, same: cursor[2]}))
+    order = [f"-{column}", "-pk"] if descending else [column, "pk"]
+    rows = list(projects.order_by(*order)[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        next_cursor = f"s.{field.value_to_string(rows[-1])}.{rows[-1].pk}"
+    for project in rows:
+        project.risk = None
+    return ProjectPage(rows, next_cursor)
+
+
 def page_after(projects, cursor, size: int | None = None) -> ProjectPage:
     """One page of the filtered projects, riskiest first, after the cursor.
 
@@ -210,7 +252,7 @@ def page_after(projects, cursor, size: int | None = None) -> ProjectPage:
     """
     size = size or PAGE_SIZE
     rows: list = []
-    phase, *position = cursor or ("r",)
+    phase, *position = cursor if cursor and cursor[0] in ("r", "z") else ("r",)
     if phase == "r":
         ranked = (
             scored_flags()

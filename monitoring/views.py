@@ -26,7 +26,14 @@ from reference.spreadsheets import csv_response, xlsx_response
 
 from . import dashboard as figures
 from . import report_files, reports
-from .filters import ProjectFilterForm, filtered_projects, page_after, ranked_projects
+from .filters import (
+    SORTS,
+    ProjectFilterForm,
+    filtered_projects,
+    page_after,
+    page_sorted,
+    ranked_projects,
+)
 
 EXPORT_LIMIT = 100_000  # rows per export; a wider scope is narrowed with the filters
 
@@ -78,7 +85,10 @@ def explain_risk(project: Project, flag: ComplianceFlag | None, today: date) -> 
 @require_GET
 def project_list(request):
     form, data, projects = _filtered(request)
-    page = page_after(with_portal_prefetch(projects), data.get("after"))
+    if data.get("sort") in SORTS:
+        page = page_sorted(with_portal_prefetch(projects), data["sort"], data.get("after"))
+    else:
+        page = page_after(with_portal_prefetch(projects), data.get("after"))
     today = timezone.localdate()
     rows = []
     for project in page.rows:

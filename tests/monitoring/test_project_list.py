@@ -189,3 +189,32 @@ def test_the_contractor_directory_shows_each_companys_rate_in_the_region(
     link = reverse("monitoring:projects") + f"?contractor={contractor_a.pk}"
     assert link in response.content.decode()
     assert len(names(office.get(link))) == 2
+
+
+@pytest.mark.parametrize(
+    ("sort", "key", "descending"),
+    [("value", "current_base_value", True), ("overdue", "registration_due_on", False)],
+)
+def test_other_orders_page_by_keyset_through_every_project_once(
+    office, contractor_a, monkeypatch, sort, key, descending
+):
+    from datetime import date
+
+    monkeypatch.setattr("monitoring.filters.PAGE_SIZE", 2)
+    for index in range(5):
+        factories.make_project(
+            contractor=contractor_a,
+            contract_value=Decimal(100_000_000 * (index % 3 + 1)),  # ties on purpose
+            spk_date=date(2026, 3, 2 + index % 2),
+        )
+    seen, cursor = [], None
+    for _page in range(10):  # a cursor that does not advance must fail, not loop
+        params = {"sort": sort, **({"after": cursor} if cursor else {})}
+        response = office.get(URL, params)
+        seen += [row["project"] for row in response.context["rows"]]
+        cursor = response.context["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 5 and len({p.pk for p in seen}) == 5
+    values = [getattr(p, key) for p in seen]
+    assert values == sorted(values, reverse=descending)
