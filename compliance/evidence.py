@@ -33,6 +33,12 @@ def check_evidence_file(uploaded) -> tuple[bytes, str]:
     return data, kind.mime
 
 
+def attach_evidence_files(*, registration: Registration, files, user=None) -> None:
+    """attach_evidence for each (kind, uploaded file) a form collected."""
+    for kind, uploaded in files:
+        attach_evidence(registration=registration, kind=kind, uploaded=uploaded, user=user)
+
+
 def attach_evidence(*, registration: Registration, kind: str, uploaded, user=None):
     """Store one checked file for the registration. The caller's transaction covers the row;
     the content-addressed name makes a retried upload of the same file harmless."""

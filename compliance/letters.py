@@ -23,7 +23,7 @@ from reportlab.platypus.tables import TableStyle
 
 from reference.rupiah import format_rupiah
 
-from .models import ComplianceFlag, WarningLetter
+from .models import ComplianceFlag, Registration, WarningLetter
 from .rules import RULE_TEXT
 from .services import contribution_due
 
@@ -61,7 +61,8 @@ def _render(*, flag, step, number, sent_on, office) -> bytes:
     small = ParagraphStyle("small", parent=centre, fontSize=9, leading=11)
     title = str(WarningLetter.Step(step).label).upper()
     due = contribution_due(project)
-    paid = sum((p.amount for r in project.registrations.all() for p in r.payments.all()), 0)
+    live = project.registrations.exclude(status=Registration.Status.REJECTED).first()
+    paid = live.payments_total if live else 0
 
     story = [
         Paragraph(escape((office.letterhead_government or "").upper()), head),

@@ -15,6 +15,7 @@ from projects.models import Project
 from projects.services import mark_for_evaluation
 from reference.rupiah import format_rupiah
 
+from .evidence import attach_evidence_files
 from .models import ComplianceFlag, FlagEvent, Payment, Registration, Tariff, WarningLetter
 from .rules import ESCALATING
 
@@ -216,22 +217,25 @@ def submit_registration(
 ) -> Registration:
     """What the portal form records in one go: the registration, its first payment and the
     evidence files. All or nothing: a failure leaves no half-recorded registration."""
-    from .evidence import attach_evidence
-
     registration = record_registration(project=project, user=user, **fields)
     if payment:
         record_payment(registration=registration, user=user, **payment)
-    for kind, uploaded in evidence:
-        attach_evidence(registration=registration, kind=kind, uploaded=uploaded, user=user)
+    attach_evidence_files(registration=registration, files=evidence, user=user)
     return registration
+
+
+@transaction.atomic
+def submit_payment(*, registration: Registration, payment: dict, evidence: list, user=None):
+    """A later payment (an installment, an addendum's extra) with its receipt: all or nothing."""
+    recorded = record_payment(registration=registration, user=user, **payment)
+    attach_evidence_files(registration=registration, files=evidence, user=user)
+    return recorded
 
 
 @transaction.atomic
 def update_registration(*, registration: Registration, evidence: list, user=None) -> Registration:
     """Save a corrected registration (e.g. a coverage extended after an addendum). A change to a
     verified registration sends it back for verification: the office checks the new certificate."""
-    from .evidence import attach_evidence
-
     previous = Registration.objects.select_for_update().get(pk=registration.pk)
     if previous.status == Registration.Status.REJECTED:
         raise ValidationError(_("A rejected registration cannot be changed; record a new one."))
@@ -242,8 +246,7 @@ def update_registration(*, registration: Registration, evidence: list, user=None
         registration.verified_by, registration.verified_at = None, None
     registration.full_clean()
     registration.save()
-    for kind, uploaded in evidence:
-        attach_evidence(registration=registration, kind=kind, uploaded=uploaded, user=user)
+    attach_evidence_files(registration=registration, files=evidence, user=user)
     mark_for_evaluation([registration.project_id])
     return registration
 

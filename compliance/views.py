@@ -13,25 +13,32 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Office
 from projects.models import Project
+from reference.forms import add_service_errors
 
 from . import letters, services, upload_links
-from .evidence import attach_evidence
+from .evidence import attach_evidence_files
 from .forms import EvidenceForm, PaymentForm, RegistrationForm, WarningLetterForm
 from .models import ComplianceFlag, Registration, RegistrationEvidence
-
-
-def _form_error(form, error: ValidationError) -> None:
-    """A service's ValidationError on the form: on its field when it names one of the form's."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _notify(request, project, registration) -> None:
     for notice in services.registration_notices(project, registration):
         messages.warning(request, notice)
+
+
+def _registration_page(request, template, form, project, registration=None):
+    """A registration or payment form beside what the engine would say and what is due."""
+    return render(
+        request,
+        template,
+        {
+            "project": project,
+            "registration": registration,
+            "form": form,
+            "notices": services.registration_notices(project, registration),
+            "contribution_due": services.contribution_due(project),
+        },
+    )
 
 
 @login_required
@@ -51,7 +58,7 @@ def registration_create(request, project_pk):
                 user=request.user,
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -59,16 +66,7 @@ def registration_create(request, project_pk):
             )
             _notify(request, project, registration)
             return redirect(project)
-    return render(
-        request,
-        "compliance/registration_form.html",
-        {
-            "project": project,
-            "form": form,
-            "notices": services.registration_notices(project, None),
-            "contribution_due": services.contribution_due(project),
-        },
-    )
+    return _registration_page(request, "compliance/registration_form.html", form, project)
 
 
 def _editable_registration(request, pk) -> Registration:
@@ -96,21 +94,13 @@ def registration_edit(request, pk):
                 registration=form.instance, evidence=form.evidence_files(), user=request.user
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The registration is saved."))
             _notify(request, project, registration)
             return redirect(project)
-    return render(
-        request,
-        "compliance/registration_form.html",
-        {
-            "project": project,
-            "registration": registration,
-            "form": form,
-            "notices": services.registration_notices(project, registration),
-            "contribution_due": services.contribution_due(project),
-        },
+    return _registration_page(
+        request, "compliance/registration_form.html", form, project, registration
     )
 
 
@@ -121,33 +111,19 @@ def payment_create(request, registration_pk):
     form = PaymentForm(request.POST or None, request.FILES or None, registration=registration)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                services.record_payment(
-                    registration=registration,
-                    user=request.user,
-                    **{k: form.cleaned_data[k] for k in form.Meta.fields},
-                )
-                for kind, uploaded in form.evidence_files():
-                    attach_evidence(
-                        registration=registration, kind=kind, uploaded=uploaded, user=request.user
-                    )
+            services.submit_payment(
+                registration=registration,
+                payment={name: form.cleaned_data[name] for name in form.Meta.fields},
+                evidence=form.evidence_files(),
+                user=request.user,
+            )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The payment is recorded."))
             _notify(request, project, registration)
             return redirect(project)
-    return render(
-        request,
-        "compliance/payment_form.html",
-        {
-            "project": project,
-            "registration": registration,
-            "form": form,
-            "notices": services.registration_notices(project, registration),
-            "contribution_due": services.contribution_due(project),
-        },
-    )
+    return _registration_page(request, "compliance/payment_form.html", form, project, registration)
 
 
 @login_required
@@ -201,11 +177,10 @@ def upload_by_link(request, token):
                     )
                 else:
                     registration = live
-                    for kind, uploaded in form.evidence_files():
-                        attach_evidence(registration=live, kind=kind, uploaded=uploaded)
+                    attach_evidence_files(registration=live, files=form.evidence_files())
                 upload_links.spend(token, project=project, registration=registration)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         except upload_links.LinkError as error:
             return render(request, "compliance/upload_link_invalid.html", {"reason": str(error)})
         else:

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -229,16 +228,13 @@ class RegistrationInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(paid_total=Sum("payments__amount"))
-
     @admin.display(description=_("contribution assessed"))
     def contribution_assessed_rupiah(self, registration):
         return format_rupiah(registration.contribution_assessed)
 
     @admin.display(description=_("paid"))
     def paid(self, registration):
-        return format_rupiah(registration.paid_total or 0)
+        return format_rupiah(registration.payments_total)
 
 
 CONTRIBUTION_FIELDS = ["contribution_jkk", "contribution_jkm", "contribution_total"]

@@ -16,6 +16,7 @@ from compliance.contribution import extra_contribution
 from compliance.models import FlagEvent, Registration, Tariff
 from compliance.rules import ESCALATING
 from compliance.status import TariffBook, portal_status, with_portal_prefetch
+from reference.forms import add_service_errors
 from workers.models import Enrollment
 
 from . import services
@@ -50,14 +51,6 @@ def _contractor_of(user):
     return membership.contractor if membership else None
 
 
-def _form_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _project_notices(project) -> list[str]:
     live = project.registrations.exclude(status=Registration.Status.REJECTED).first()
     return compliance_services.registration_notices(project, live)
@@ -88,7 +81,7 @@ def _project_form(request, project, contractor):
                 project.work_unit = form.owner_for_save()
                 services.save_project(project=project, user=request.user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The project is saved."))
             for notice in _project_notices(project):
@@ -120,7 +113,7 @@ def amendment_create(request, pk):
                     new_end_date=form.cleaned_data.get("new_end_date"),
                 )
             except ValidationError as error:
-                _form_error(form, error)
+                add_service_errors(form, error)
             else:
                 project.refresh_from_db()
                 messages.success(request, _("The addendum is recorded."))

@@ -1,11 +1,22 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from .models import Region
 from .rupiah import format_rupiah, parse_rupiah
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError on the form: on its field when it names one of the form's,
+    otherwise above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class DateInput(forms.DateInput):
