@@ -704,7 +704,10 @@ class ScanRun(models.Model):
     opened = models.PositiveIntegerField(_("flags opened"), default=0)
     resolved = models.PositiveIntegerField(_("flags resolved"), default=0)
     escalated = models.PositiveIntegerField(_("letters that became due"), default=0)
-    open_total = models.PositiveIntegerField(_("open flags after the run"), default=0)
+    # Null for incremental runs: they do not count every open flag (scanning.py).
+    open_total = models.PositiveIntegerField(
+        _("open flags after the run"), null=True, blank=True, default=0
+    )
     error = models.TextField(_("error"), blank=True)
 
     class Meta:
@@ -778,6 +781,31 @@ class RegionDailyRollup(models.Model):
 
     def __str__(self):
         return f"{self.regency} {self.day}"
+
+
+class StaleRollup(models.Model):
+    """A kab/kota whose rollup of today is behind an incremental evaluation. The incremental
+    path only queues the kab/kota (one upsert), so a changed project's status is fresh at once;
+    compliance.rollups.refresh_stale_rollups() rebuilds the queued rollups right after, once per
+    kab/kota for however many projects changed there."""
+
+    regency = models.OneToOneField(
+        "reference.Region",
+        verbose_name=_("regency/city"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    # Moved forward by every evaluation that queues the kab/kota again (compare-and-set on
+    # removal: a newer mark survives a refresh that started before it).
+    marked_at = models.DateTimeField(_("marked at"))
+
+    class Meta:
+        verbose_name = _("stale rollup")
+        verbose_name_plural = _("stale rollups")
+
+    def __str__(self):
+        return f"{self.regency_id} {self.marked_at:%Y-%m-%d %H:%M}"
 
 
 class NotificationQuerySet(models.QuerySet):

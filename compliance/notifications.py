@@ -383,8 +383,10 @@ def _ppk_violation_mails(run: ScanRun, now: datetime):
     )
     fields = {**EVENT_FIELDS, "contractor": F("flag__project__contractor__legal_name")}
     addressed = WorkUnit.objects.exclude(ppk_email="")
-    if not addressed.exists():
-        return  # the planner may read every event of the run before finding no work unit
+    # Two cheap checks first: most runs open no violation (an index lookup on the run's
+    # events), and the planner may read every event of a big run before finding no work unit.
+    if not violations.exists() or not addressed.exists():
+        return
     units = list(
         addressed.filter(Exists(violations.filter(**{group: OuterRef("pk")})))
         .order_by("pk")

@@ -10,13 +10,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, FilteredRelation, Q, Sum
+from django.utils import timezone
 
 from projects.models import Project
 from reference.models import Region
 from workers.models import Enrollment
 
 from . import rules
-from .models import ComplianceFlag, RegionDailyRollup, Registration
+from .models import ComplianceFlag, RegionDailyRollup, Registration, StaleRollup
 
 Status = Registration.Status
 
@@ -154,3 +155,27 @@ def refresh_rollups(day: date, *, regency_ids=None) -> int:
         ],
     )
     return len(rows)
+
+
+def mark_rollups_stale(regency_ids, *, now) -> None:
+    """Queue the rollups of these kab/kota for refresh_stale_rollups() (one upsert)."""
+    StaleRollup.objects.bulk_create(
+        [StaleRollup(regency_id=pk, marked_at=now) for pk in regency_ids],
+        update_conflicts=True,
+        unique_fields=["regency"],
+        update_fields=["marked_at"],
+    )
+
+
+def refresh_stale_rollups(*, now=None) -> int:
+    """Rebuild today's rollups of the queued kab/kota, then unqueue each one whose mark did not
+    move meanwhile (compare-and-set, as for projects' marks). Returns how many were rebuilt."""
+    seen = list(StaleRollup.objects.values_list("regency_id", "marked_at"))
+    if not seen:
+        return 0
+    refresh_rollups(timezone.localdate(now or timezone.now()), regency_ids={pk for pk, _ in seen})
+    done = Q(pk__in=[])
+    for pk, marked_at in seen:
+        done |= Q(pk=pk, marked_at=marked_at)
+    StaleRollup.objects.filter(done).delete()
+    return len(seen)

@@ -38,7 +38,7 @@ from django.utils import timezone
 from projects.models import Project
 
 from . import rules
-from .models import ComplianceFlag, FlagEvent, ScanRun
+from .models import ComplianceFlag, FlagEvent, ScanRun, StaleRollup
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class ScanResult:
     opened: int = 0
     resolved: int = 0
     escalated: int = 0
-    open_total: int = 0
+    open_total: int | None = 0  # None: an incremental run, which does not count them
     skipped: bool = False
     run_id: int | None = None
 
@@ -177,15 +177,88 @@ def _opening_score(rule: str, clock: rules.Clock):
     )
 
 
-def apply_rule(rule: str, clock: rules.Clock, run: ScanRun | None, project_ids=None) -> tuple:
+@dataclass(frozen=True)
+class RuleNeeds:
+    """For one rule, the projects each step of apply_rule must change (plan_rules)."""
+
+    resolve: tuple[int, ...] = ()
+    worse: tuple[int, ...] = ()  # warning -> violation
+    better: tuple[int, ...] = ()  # violation -> warning
+    open: tuple[int, ...] = ()
+
+    def any(self) -> bool:
+        return bool(self.resolve or self.worse or self.better or self.open)
+
+
+def plan_rules(clock: rules.Clock, project_ids) -> tuple[dict[str, RuleNeeds], bool, bool]:
+    """For a few projects (the incremental path, a delta scan): one statement says which rules
+    hold and how badly (the rules' querysets in one UNION ALL), one more reads the projects'
+    open flags; the difference is what apply_rule must change, so it builds and runs only the
+    statements that change something. Returns the needs per rule, and whether escalate() and
+    rescore() have flags that stay open to look at."""
+    decisions = [
+        check(clock, project_ids).order_by().values_list("pk", Value(rule), "is_violation")
+        for rule, check in rules.RULES.items()
+    ]
+    holds = {
+        (pk, rule): is_violation
+        for pk, rule, is_violation in decisions[0].union(*decisions[1:], all=True).order_by()
+    }
+    flagged = {
+        (pk, rule): severity == Flag.Severity.VIOLATION
+        for pk, rule, severity in Flag.objects.filter(
+            project_id__in=project_ids, resolved_at__isnull=True
+        ).values_list("project_id", "rule", "severity")
+    }
+    steps = {rule: {"resolve": [], "worse": [], "better": [], "open": []} for rule in rules.RULES}
+    for (pk, rule), violation in flagged.items():
+        if (pk, rule) not in holds:
+            steps[rule]["resolve"].append(pk)
+        elif holds[pk, rule] != violation:
+            steps[rule]["worse" if holds[pk, rule] else "better"].append(pk)
+    for pk, rule in holds.keys() - flagged.keys():
+        steps[rule]["open"].append(pk)
+    needs = {
+        rule: RuleNeeds(**{step: tuple(sorted(ids)) for step, ids in lists.items()})
+        for rule, lists in steps.items()
+    }
+    staying = holds.keys() & flagged.keys()
+    # Letters come due for violations that stay open or that a warning becomes.
+    escalating = any(rule in rules.ESCALATING and holds[pk, rule] for pk, rule in staying)
+    return needs, escalating, bool(staying)
+
+
+def apply_rule(
+    rule: str,
+    clock: rules.Clock,
+    run: ScanRun | None,
+    project_ids=None,
+    *,
+    needs: RuleNeeds | None = None,
+) -> tuple:
     """Bring the open flags of one rule in line with its condition; returns (opened, resolved,
-    letters due).
+    letters due). With `needs` (plan_rules), each step changes exactly the planned projects
+    and the rule's queryset is built only to open flags.
 
     A violation opens with its exposure score, letter I due today (escalate() would say so in
     the same run) and its 'opened' and 'letter_due' events, so nothing UPDATEs it again."""
-    holds = rules.RULES[rule](clock, project_ids)
-    holding = holds.filter(pk=OuterRef("project_id"))
     open_flags = _open_flags(rule, project_ids)
+    warnings = open_flags.filter(severity=Flag.Severity.WARNING)
+    violations = open_flags.filter(severity=Flag.Severity.VIOLATION)
+    if needs is None:
+        holds = rules.RULES[rule](clock, project_ids)
+        holding = holds.filter(pk=OuterRef("project_id"))
+        # A rule of one severity (is_violation a constant) can move only towards it.
+        fixed = holds.query.annotations["is_violation"]
+        fixed = fixed.value if isinstance(fixed, Value) else None
+        gone = open_flags.exclude(Exists(holding))
+        worse = warnings.filter(Exists(holding.filter(is_violation=True)))
+        better = violations.filter(Exists(holding.filter(is_violation=False)))
+        worse, better = (None if fixed is False else worse), (None if fixed is True else better)
+    else:
+        gone = open_flags.filter(project_id__in=needs.resolve) if needs.resolve else None
+        worse = warnings.filter(project_id__in=needs.worse) if needs.worse else None
+        better = violations.filter(project_id__in=needs.better) if needs.better else None
 
     def moved(kind: str, flags: QuerySet, **details) -> QuerySet:
         """After their events: the flags that got one in this run (an index lookup on this
@@ -194,9 +267,8 @@ def apply_rule(rule: str, clock: rules.Clock, run: ScanRun | None, project_ids=N
 
     # Resolve: the condition stopped holding (or the project finished). The 'being handled'
     # mark clears with it.
-    gone = open_flags.exclude(Exists(holding))
     resolved = 0
-    if _events_from(gone, Event.RESOLVED, clock, run, resolution="auto"):
+    if gone is not None and _events_from(gone, Event.RESOLVED, clock, run, resolution="auto"):
         resolved = moved(Event.RESOLVED, gone, resolution="auto").update(
             resolved_at=clock.now,
             resolution=Flag.Resolution.AUTO,
@@ -207,28 +279,23 @@ def apply_rule(rule: str, clock: rules.Clock, run: ScanRun | None, project_ids=N
 
     # Severity in place: warning -> violation records violation_since; back to warning is rare
     # (a due date moved by a new holiday) and keeps the history in events.
-    # A rule of one severity (is_violation a constant) can move only towards it.
-    fixed = holds.query.annotations["is_violation"]
-    fixed = fixed.value if isinstance(fixed, Value) else None
-    worse = open_flags.filter(severity=Flag.Severity.WARNING).filter(
-        Exists(holding.filter(is_violation=True))
-    )
-    if fixed is not False and _events_from(
+    if worse is not None and _events_from(
         worse, Event.SEVERITY_CHANGED, clock, run, severity="violation"
     ):
         moved(Event.SEVERITY_CHANGED, worse, severity="violation").filter(
             severity=Flag.Severity.WARNING
         ).update(severity=Flag.Severity.VIOLATION, violation_since=clock.now)
-    better = open_flags.filter(severity=Flag.Severity.VIOLATION).filter(
-        Exists(holding.filter(is_violation=False))
-    )
-    if fixed is not True and _events_from(
+    if better is not None and _events_from(
         better, Event.SEVERITY_CHANGED, clock, run, severity="warning"
     ):
         moved(Event.SEVERITY_CHANGED, better, severity="warning").filter(
             severity=Flag.Severity.VIOLATION
         ).update(severity=Flag.Severity.WARNING, letter_due_step=0, next_letter_due_on=None)
 
+    if needs is not None:
+        if not needs.open:
+            return 0, resolved, 0
+        holds = rules.RULES[rule](clock, needs.open)
     # Open: the condition holds and no flag is open for it. A returning condition opens a new
     # flag; the resolved one stays as history.
     new = holds.exclude(
@@ -397,17 +464,26 @@ def _evaluate(
 ) -> tuple[int, int, int]:
     opened = resolved = escalated = 0
     nothing = project_ids is not None and not project_ids  # a delta scan with no candidates
+    # A few projects: plan which statements can change anything (plan_rules).
+    needs, escalating, staying = None, True, True
+    if project_ids is not None and not nothing:
+        needs, escalating, staying = plan_rules(clock, project_ids)
     # `rejected` before `unregistered`, so a project moving between them swaps in one run.
     for rule in [Flag.Rule.REJECTED, *[r for r in rules.RULES if r != Flag.Rule.REJECTED]]:
-        if nothing:
-            break
-        rule_opened, rule_resolved, letters = apply_rule(rule, clock, run, project_ids)
+        rule_needs = None if needs is None else needs[rule]
+        if nothing or (rule_needs is not None and not rule_needs.any()):
+            continue
+        rule_opened, rule_resolved, letters = apply_rule(
+            rule, clock, run, project_ids, needs=rule_needs
+        )
         opened += rule_opened
         resolved += rule_resolved
         escalated += letters
     # A delta scan: letters come due by date on any project (the 10 days after a letter).
-    escalated += escalate(clock, run, None if escalate_all else project_ids)
-    if not nothing:
+    # Violations this run opened carry their letter I already.
+    if escalate_all or escalating:
+        escalated += escalate(clock, run, None if escalate_all else project_ids)
+    if not nothing and staying:
         rescore(clock, project_ids, run=run)
     return opened, resolved, escalated
 
@@ -537,6 +613,9 @@ def scan_projects(*, now: datetime | None = None) -> ScanResult:
                 return ScanResult(skipped=True, run_id=run.pk)
             _tune_for_bulk()
             ids = _delta_candidates(clock)
+            # Rollups queued by incremental runs are rebuilt here too (they committed before
+            # this run took the lock).
+            stale = StaleRollup.objects.all()
             if ids is None:
                 scanned = Project.objects.count()
                 opened, resolved, escalated = _evaluate(clock, run)
@@ -546,7 +625,10 @@ def scan_projects(*, now: datetime | None = None) -> ScanResult:
                 ScanRun.objects.filter(pk=run.pk).update(kind=run.kind)
                 scanned = len(ids)
                 opened, resolved, escalated = _evaluate(clock, run, ids, escalate_all=True)
-                refresh_rollups(clock.today, regency_ids=_touched_regions(run, ids))
+                regions = _touched_regions(run, ids)
+                regions.update(stale.values_list("regency_id", flat=True))
+                refresh_rollups(clock.today, regency_ids=regions)
+            stale.delete()
             queue_scan_notifications(run=run, clock=clock)
             open_total = Flag.objects.filter(resolved_at__isnull=True).count()
             result = ScanResult(scanned, opened, resolved, escalated, open_total, run_id=run.pk)
@@ -577,7 +659,7 @@ def evaluate_marked_projects(
     """Incremental path: evaluate only projects marked needs_evaluation_at, then clear the marks
     that were seen (compare-and-set: a change arriving meanwhile keeps its mark)."""
     from .notifications import queue_scan_notifications
-    from .rollups import refresh_rollups
+    from .rollups import mark_rollups_stale
 
     now = now or timezone.now()
     limit = limit or settings.PANTAU_INCREMENTAL_BATCH
@@ -596,11 +678,14 @@ def evaluate_marked_projects(
         _tune_for_bulk()
         run = ScanRun.objects.create(kind=ScanRun.Kind.INCREMENTAL, started_at=now)
         opened, resolved, escalated = _evaluate(clock, run, ids)
-        refresh_rollups(clock.today, regency_ids={regency for _pk, _at, regency in marked})
+        # The dashboards' rollups of these kab/kota follow right after, outside this path
+        # (refresh_stale_rollups, once per kab/kota for a burst of changes).
+        mark_rollups_stale({regency for _pk, _at, regency in marked}, now=now)
         queue_scan_notifications(run=run, clock=clock)
         _clear_marks([(pk, seen_at) for pk, seen_at, _regency in marked])
-        open_total = Flag.objects.filter(resolved_at__isnull=True).count()
-        result = ScanResult(len(ids), opened, resolved, escalated, open_total, run_id=run.pk)
+        # open_total is not counted here: counting every open flag of the country (~70 ms at
+        # 480,000) would be most of an evaluation; full and delta scans count it.
+        result = ScanResult(len(ids), opened, resolved, escalated, None, run_id=run.pk)
         _finish(run, result)
     return result
 

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .notifications import deliver_pending, queue_office_digests
+from .rollups import refresh_stale_rollups
 from .scanning import evaluate_marked_projects, scan_projects
 
 logger = logging.getLogger(__name__)
@@ -20,10 +21,13 @@ def scan_projects_task():
 
 @shared_task(acks_late=True, ignore_result=True)
 def evaluate_marked_projects_task():
-    """Evaluate projects marked by a change (nudged on commit, and every minute by beat)."""
+    """Evaluate projects marked by a change (nudged on commit, and every minute by beat), then
+    rebuild the rollups of their kab/kota: the status first, the dashboards' figures next."""
     result = evaluate_marked_projects()
     if result.scanned:
         logger.info("compliance evaluation of changed projects: %s", result)
+    if refreshed := refresh_stale_rollups():
+        logger.info("rollups rebuilt after changes: %s kab/kota", refreshed)
 
 
 @shared_task(acks_late=True, ignore_result=True)

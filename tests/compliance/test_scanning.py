@@ -165,6 +165,9 @@ def test_a_delta_scan_costs_the_same_number_of_queries_for_3_or_30_changed_proje
     def queries_for(count, later):
         for _ in range(count):
             factories.make_project(contractor=contractor_a, spk_date=SPK)
+        # Once unmeasured, so every candidate has its open flags: a delta scan skips the
+        # statements that could only move flags its projects do not have.
+        scan_projects(now=day + later - timedelta(minutes=1))
         with CaptureQueriesContext(connection) as context:
             result = scan_projects(now=day + later)
         assert ScanRun.objects.get(pk=result.run_id).kind == ScanRun.Kind.DELTA
@@ -236,6 +239,65 @@ class TestIncremental:
         overdue.refresh_from_db()
         assert overdue.needs_evaluation_at is None
         assert evaluate_marked_projects(now=now + timedelta(seconds=6)) == ScanResult()
+
+    def test_the_lifecycle_through_marks_alone_matches_the_sweep(self, overdue):
+        """The incremental path plans its statements from the rules' verdicts and the open
+        flags (plan_rules); each transition must still happen, with its events."""
+
+        def evaluate(now):
+            Project.objects.filter(pk=overdue.pk).update(needs_evaluation_at=now)
+            return evaluate_marked_projects(now=now)
+
+        due = overdue.registration_due_on
+        assert evaluate(at(due - timedelta(days=1))).opened == 1
+        flag = only(overdue, Rule.UNREGISTERED)
+        assert flag.severity == "warning"
+
+        assert evaluate(at(due + timedelta(days=1))).escalated == 1  # warning -> violation
+        flag.refresh_from_db()
+        assert (flag.severity, flag.letter_due_step) == ("violation", 1)
+        assert flag.violation_since is not None
+
+        quiet = evaluate(at(due + timedelta(days=2)))
+        assert (quiet.scanned, quiet.opened, quiet.resolved, quiet.escalated) == (1, 0, 0, 0)
+
+        register(overdue, on=due + timedelta(days=3))
+        assert evaluate(at(due + timedelta(days=3))).resolved == 1
+        flag.refresh_from_db()
+        assert flag.resolved_at is not None and flag.resolution == "auto"
+        kinds = list(
+            FlagEvent.objects.filter(flag=flag).order_by("pk").values_list("kind", flat=True)
+        )
+        assert kinds == ["opened", "severity_changed", "letter_due", "resolved"]
+
+    def test_the_dashboards_rollup_follows_right_after_the_evaluation(self, overdue):
+        from compliance.models import StaleRollup
+        from compliance.tasks import evaluate_marked_projects_task
+
+        now = at(overdue.registration_due_on + timedelta(days=3))
+        scan_projects(now=now)  # today's rollups
+        assert RegionDailyRollup.objects.get(regency__code="32.75").projects_covered == 0
+        register(overdue, on=now.date())  # marks the project
+
+        with time_machine.travel(now + timedelta(seconds=5), tick=False):
+            evaluate_marked_projects_task.apply()  # as the worker runs it
+        rollup = RegionDailyRollup.objects.get(regency__code="32.75")
+        assert (rollup.projects_covered, rollup.open_flags.get(Rule.UNREGISTERED)) == (1, None)
+        assert not StaleRollup.objects.exists()
+
+    def test_a_full_scan_rebuilds_the_rollups_an_evaluation_left_behind(self, overdue):
+        from compliance.models import StaleRollup
+
+        now = at(overdue.registration_due_on + timedelta(days=3))
+        scan_projects(now=now)
+        register(overdue, on=now.date())
+        evaluate_marked_projects(now=now + timedelta(seconds=5))
+        assert StaleRollup.objects.filter(regency__code="32.75").exists()
+        assert RegionDailyRollup.objects.get(regency__code="32.75").projects_covered == 0
+
+        scan_projects(now=now + timedelta(hours=1))  # a delta scan
+        assert RegionDailyRollup.objects.get(regency__code="32.75").projects_covered == 1
+        assert not StaleRollup.objects.exists()
 
     def test_a_change_made_during_an_evaluation_keeps_its_mark(self, overdue):
         from compliance import scanning
