@@ -250,9 +250,13 @@ CELERY_DATA_FOLDER = Path(env("CELERY_DATA_FOLDER", default=str(BASE_DIR / "var"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # A frozen Redis must not hang the web request that enqueues a task.
-        "socket_timeout": 5,
-        "socket_connect_timeout": 3,
+        # A frozen Redis (the TCP connection open, nothing answering) must not hang the web
+        # request that enqueues a task: each command waits at most this long, and a page's
+        # nudge makes one attempt (projects.services._nudge_engine): 2-2.5 s on a frozen
+        # Redis, at once on a stopped one (tests/faults). With 5 s and the publish retries
+        # below, saving a registration took 10-20 s.
+        "socket_timeout": 2,
+        "socket_connect_timeout": 2,
         # Must stay above the longest task (acks_late): an unacked message comes back after it.
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     }

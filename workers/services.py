@@ -139,7 +139,9 @@ def confirm_import(*, job: ImportJob) -> bool:
 def send_import_task(job_id: int) -> None:
     from .tasks import import_workers_task
 
-    import_workers_task.delay(job_id)
+    # One attempt, bounded by the broker's socket timeouts, so the confirming page answers
+    # while Redis is frozen; the job stays queued and its page offers to send it again.
+    import_workers_task.apply_async((job_id,), retry_policy={"max_retries": 0})
 
 
 def run_import(job_id: int) -> ImportJob | None:

@@ -125,6 +125,12 @@ class RedisServer:
         except OSError:
             return False
 
+    def queue_length(self, queue: str = "celery") -> int:
+        import redis
+
+        with redis.Redis.from_url(self.url, socket_timeout=2) as client:
+            return client.llen(queue)
+
     def stop(self) -> None:
         if self.process is not None:
             _end(self.process)
@@ -311,6 +317,12 @@ class CeleryWorker(AppProcess):
     def ready(self) -> bool:
         super().ready()
         return self.log().count(f"{self.label}@faults ready.") >= self._starts
+
+    def is_idle(self, broker: RedisServer) -> bool:
+        """Nothing queued, and every task it received has ended."""
+        log = self.log()
+        ended = log.count("] succeeded in ") + log.count("] raised unexpected: ")
+        return broker.queue_length() == 0 and log.count("] received") == ended
 
     def pool_pids(self) -> list[int]:
         return [pid for pid in child_pids(self.pid) if is_running(pid)]
