@@ -150,10 +150,13 @@ def run_import(job_id: int) -> ImportJob | None:
     Idempotent: the job row is locked and must still be queued (compare-and-set), so a
     redelivered or duplicate task finds it done and does nothing; a crash rolls everything
     back and leaves it queued for the redelivery. Returns None when there was nothing to do.
+    One import per project at a time: the project row is locked too, so a second import of the
+    same file (a double upload) waits, then finds every worker enrolled, instead of failing on
+    the first one's new workers (workers_worker_nik_key).
     """
     with transaction.atomic():
         job = (
-            ImportJob.objects.select_for_update(of=("self",))
+            ImportJob.objects.select_for_update(of=("self", "project"))
             .select_related("project", "created_by")
             .filter(pk=job_id, status=ImportJob.Status.QUEUED)
             .first()

@@ -25,6 +25,8 @@ import environ
 import pytest
 from django.db import connections
 from django.db.utils import load_backend
+from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from config.celery import app as celery_app
 
@@ -240,3 +242,28 @@ def waiting(database: Database, wait_event: str) -> int:
         [wait_event, database.name],
     )
     return count
+
+
+class Browser:
+    """A signed-in contractor's browser against the gunicorn process: cookies and CSRF."""
+
+    def __init__(self, web, user):
+        client = Client()
+        client.force_login(user)  # the session row goes to the private database
+        self.web = web
+        self.cookies = {name: morsel.value for name, morsel in client.cookies.items()}
+
+    def request(self, method, path, **kwargs):
+        headers = kwargs.pop("headers", {})
+        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        response = self.web.request(method, path, headers=headers, **kwargs)
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _sep, rest = value.partition("=")
+                self.cookies[name] = rest.split(";")[0]
+        return response
+
+    def post_form(self, path, data):
+        data = {**data, "csrfmiddlewaretoken": self.cookies["csrftoken"]}
+        body = encode_multipart(BOUNDARY, data)
+        return self.request("POST", path, body=body, headers={"Content-Type": MULTIPART_CONTENT})

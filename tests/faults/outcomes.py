@@ -55,7 +55,7 @@ def outcome() -> dict:
         ),
         "imports": Counter(
             ImportJob.objects.values_list(
-                "pk", "status", "enrollment_count", "new_worker_count", "reused_worker_count"
+                "status", "enrollment_count", "new_worker_count", "reused_worker_count"
             )
         ),
         "projects marked": Project.objects.filter(needs_evaluation_at__isnull=False).count(),

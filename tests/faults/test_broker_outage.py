@@ -10,8 +10,6 @@ times) re-evaluate the project once, resolve its flag once, and mail the contrac
 from datetime import date
 
 import pytest
-from django.test import Client
-from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 
 from compliance.models import ComplianceFlag, FlagEvent, Notification, Registration, ScanRun
@@ -19,6 +17,7 @@ from compliance.scanning import evaluate_marked_projects
 from projects.models import Project
 from tests import factories
 
+from .conftest import Browser
 from .processes import wait_until
 
 pytestmark = pytest.mark.faults
@@ -29,31 +28,6 @@ BEAT_TICKS = [
     "compliance.tasks.evaluate_marked_projects_task",
     "compliance.tasks.deliver_notifications_task",
 ]
-
-
-class Browser:
-    """A signed-in contractor's browser against the gunicorn process: cookies and CSRF."""
-
-    def __init__(self, web, user):
-        client = Client()
-        client.force_login(user)  # the session row goes to the private database
-        self.web = web
-        self.cookies = {name: morsel.value for name, morsel in client.cookies.items()}
-
-    def request(self, method, path, **kwargs):
-        headers = kwargs.pop("headers", {})
-        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        response = self.web.request(method, path, headers=headers, **kwargs)
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _sep, rest = value.partition("=")
-                self.cookies[name] = rest.split(";")[0]
-        return response
-
-    def post_form(self, path, data):
-        data = {**data, "csrfmiddlewaretoken": self.cookies["csrftoken"]}
-        body = encode_multipart(BOUNDARY, data)
-        return self.request("POST", path, body=body, headers={"Content-Type": MULTIPART_CONTENT})
 
 
 @pytest.fixture
