@@ -351,6 +351,7 @@ class WebServer(AppProcess):
             "30",
             "--graceful-timeout",
             "2",
+            "--no-control-socket",  # its default path is shared by every gunicorn of the user
         ]
 
     def ready(self) -> bool:
