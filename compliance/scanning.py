@@ -4,8 +4,9 @@ A scan is a fixed number of SQL statements per rule, whatever the number of proj
 opened with INSERT … SELECT, moved and resolved with UPDATE … WHERE (NOT) EXISTS, and every
 transition is written as a FlagEvent by INSERT … SELECT over the same condition, before the
 change, in the same transaction. It is idempotent (compliance_flag_one_open_per_rule plus ON
-CONFLICT DO NOTHING) and serialised: PostgreSQL takes a transaction-level advisory lock (a
-concurrent scan skips at once); SQLite's IMMEDIATE transactions queue writers.
+CONFLICT DO NOTHING) and serialised: PostgreSQL takes a transaction-level advisory lock (a full
+scan waits for it up to SCAN_LOCK_WAIT, an incremental pass skips at once); SQLite's IMMEDIATE
+transactions queue writers.
 """
 
 import logging
@@ -14,7 +15,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -45,6 +46,11 @@ logger = logging.getLogger(__name__)
 Flag = ComplianceFlag
 Event = FlagEvent.Kind
 SCAN_LOCK_KEY = 0x5A4A4B4E  # "ZJKN": one engine write at a time
+# How long a full scan waits for the engine lock before it skips. A scan whose worker process
+# was killed (OOM, SIGKILL) is redelivered within a second, while the dead process's session
+# still holds the lock until PostgreSQL notices, at the end of the statement it was running
+# (seconds at a million projects): skipping at once would drop the scan until the next beat.
+SCAN_LOCK_WAIT = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -449,14 +455,28 @@ def _rescored_today(clock: rules.Clock, run: ScanRun) -> bool:
     )
 
 
-def _take_lock() -> bool:
-    """One engine write at a time. PostgreSQL: skip at once when another holds the lock.
-    SQLite: the IMMEDIATE transaction already holds the database's write lock."""
+def _take_lock(*, wait: timedelta = timedelta(0)) -> bool:
+    """One engine write at a time. PostgreSQL: False when another holds the lock for longer
+    than `wait`. SQLite: the IMMEDIATE transaction already holds the database's write lock."""
     if connection.vendor != "postgresql":
         return True
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SCAN_LOCK_KEY])
-        return cursor.fetchone()[0]
+        if not wait:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SCAN_LOCK_KEY])
+            return cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, true)", [f"{wait.total_seconds():.0f}s"]
+        )
+        try:
+            with transaction.atomic():  # a savepoint: a timeout must not abort the transaction
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCAN_LOCK_KEY])
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            return False
+        finally:
+            cursor.execute("SELECT set_config('lock_timeout', '0', true)")
+    return True
 
 
 def _evaluate(
@@ -606,11 +626,12 @@ def scan_projects(*, now: datetime | None = None) -> ScanResult:
     run = ScanRun.objects.create(kind=ScanRun.Kind.FULL, started_at=now)
     try:
         with transaction.atomic():
-            if not _take_lock():
+            if not _take_lock(wait=SCAN_LOCK_WAIT):
                 ScanRun.objects.filter(pk=run.pk).update(
                     status=ScanRun.Status.SKIPPED, finished_at=timezone.now()
                 )
                 return ScanResult(skipped=True, run_id=run.pk)
+            _close_interrupted_runs(run)
             _tune_for_bulk()
             ids = _delta_candidates(clock)
             # Rollups queued by incremental runs are rebuilt here too (they committed before
@@ -639,6 +660,20 @@ def scan_projects(*, now: datetime | None = None) -> ScanResult:
         )
         raise
     return result
+
+
+def _close_interrupted_runs(run: ScanRun) -> None:
+    """Earlier full scans still 'running' while this one holds the engine lock died with their
+    worker process (a SIGKILL leaves no chance to record it; their transaction rolled back)."""
+    ScanRun.objects.filter(
+        kind__in=[ScanRun.Kind.FULL, ScanRun.Kind.DELTA],
+        status=ScanRun.Status.RUNNING,
+        started_at__lt=run.started_at,
+    ).update(
+        status=ScanRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="Interrupted: the worker process stopped during the run; nothing was kept.",
+    )
 
 
 def _touched_regions(run: ScanRun, ids: list[int]) -> set[int]:
@@ -704,6 +739,7 @@ def _clear_marks(seen: list[tuple[int, datetime]]) -> None:
 def _finish(run: ScanRun, result: ScanResult) -> None:
     ScanRun.objects.filter(pk=run.pk).update(
         status=ScanRun.Status.FINISHED,
+        error="",
         finished_at=timezone.now(),
         scanned=result.scanned,
         opened=result.opened,

@@ -246,15 +246,29 @@ else:
 # Without REDIS_URL, kombu's filesystem transport is the broker: a worker with beat runs with no
 # server at all (the in and out folders are the same, so producer and consumer meet there).
 REDIS_URL = env("REDIS_URL", default="")
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_DATA_FOLDER = Path(env("CELERY_DATA_FOLDER", default=str(BASE_DIR / "var" / "celery")))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # A frozen Redis must not hang the web request that enqueues a task.
-        "socket_timeout": 5,
-        "socket_connect_timeout": 3,
-        # Must stay above the longest task (acks_late): an unacked message comes back after it.
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # A frozen Redis (the TCP connection open, nothing answering) must not hang the web
+        # request that enqueues a task: each command waits at most this long, and a page's
+        # nudge makes one attempt (projects.services._nudge_engine): 2-2.5 s on a frozen
+        # Redis, at once on a stopped one (tests/faults). With 5 s and the publish retries
+        # below, saving a registration took 10-20 s.
+        "socket_timeout": 2,
+        "socket_connect_timeout": 2,
+        # acks_late: the message of a task whose worker died (host or container killed; a
+        # killed pool process is requeued at once) comes back after this many seconds, at the
+        # next start of a worker or kombu's sweep (every ~100 s). It must stay above the
+        # longest task, or a running task is handed out twice: the hard time limit plus a
+        # margin, 20 minutes by default (kombu's default, an hour, left a scan undone that
+        # long). With prefetch 1 and acks_late a message is fetched only when a pool process is
+        # free, so it never waits in a worker behind another task.
+        "visibility_timeout": env.int(
+            "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 300
+        ),
     }
 else:
     CELERY_BROKER_URL = "filesystem://"
@@ -282,8 +296,6 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_FOLDER / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     # Full compliance scan, hourly by default: dates move (due dates pass, coverage lapses)

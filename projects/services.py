@@ -1,6 +1,7 @@
 """Writes to projects. Every change that matters to compliance marks the project for evaluation
 in the same transaction (needs_evaluation_at); the compliance engine sweeps the marks."""
 
+import time
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -63,10 +64,28 @@ def mark_for_evaluation(project_ids) -> int:
     return changed
 
 
+# After a failed nudge, this process stops nudging for a while: during a broker outage every
+# page that saves would wait for the broker's timeouts again (a registration with its payment
+# nudges twice), and the beat run sweeps the marks anyway.
+NUDGE_PAUSE_SECONDS = 30
+_nudges_paused_until = 0.0
+
+
 def _nudge_engine():
+    global _nudges_paused_until
     from celery import current_app
 
-    current_app.send_task("compliance.tasks.evaluate_marked_projects_task")
+    if time.monotonic() < _nudges_paused_until:
+        return
+    try:
+        # One attempt, bounded by the broker's socket timeouts (settings): the user's page
+        # must not wait for publish retries; the beat run every minute is the retry.
+        current_app.send_task(
+            "compliance.tasks.evaluate_marked_projects_task", retry_policy={"max_retries": 0}
+        )
+    except Exception:
+        _nudges_paused_until = time.monotonic() + NUDGE_PAUSE_SECONDS
+        raise
 
 
 @transaction.atomic

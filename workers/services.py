@@ -139,7 +139,9 @@ def confirm_import(*, job: ImportJob) -> bool:
 def send_import_task(job_id: int) -> None:
     from .tasks import import_workers_task
 
-    import_workers_task.delay(job_id)
+    # One attempt, bounded by the broker's socket timeouts, so the confirming page answers
+    # while Redis is frozen; the job stays queued and its page offers to send it again.
+    import_workers_task.apply_async((job_id,), retry_policy={"max_retries": 0})
 
 
 def run_import(job_id: int) -> ImportJob | None:
@@ -148,10 +150,13 @@ def run_import(job_id: int) -> ImportJob | None:
     Idempotent: the job row is locked and must still be queued (compare-and-set), so a
     redelivered or duplicate task finds it done and does nothing; a crash rolls everything
     back and leaves it queued for the redelivery. Returns None when there was nothing to do.
+    One import per project at a time: the project row is locked too, so a second import of the
+    same file (a double upload) waits, then finds every worker enrolled, instead of failing on
+    the first one's new workers (workers_worker_nik_key).
     """
     with transaction.atomic():
         job = (
-            ImportJob.objects.select_for_update(of=("self",))
+            ImportJob.objects.select_for_update(of=("self", "project"))
             .select_related("project", "created_by")
             .filter(pk=job_id, status=ImportJob.Status.QUEUED)
             .first()
