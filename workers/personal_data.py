@@ -102,6 +102,7 @@ def erase_worker_data(*, nik: str, today: date) -> Erasure:
     the stored files of finished imports on their projects (no longer needed, and they hold
     the NIK). Worker.DoesNotExist if the NIK is unknown."""
     worker = Worker.objects.select_for_update().get(nik=nik)
+    worker_id = worker.pk  # delete() clears it
     project_ids = set(worker.enrollments.values_list("project_id", flat=True))
     expired = worker.enrollments.filter(past_retention(today))
     expired_ids = list(expired.values_list("pk", flat=True))
@@ -109,8 +110,8 @@ def erase_worker_data(*, nik: str, today: date) -> Erasure:
     Enrollment.history.filter(id__in=expired_ids).delete()
     kept = worker.enrollments.count()
     if kept:
-        Worker.objects.filter(pk=worker.pk).update(
-            nik=anonymous_nik(worker.pk),
+        Worker.objects.filter(pk=worker_id).update(
+            nik=anonymous_nik(worker_id),
             full_name=ANONYMOUS_NAME,
             birth_date=None,
             sex="",
@@ -120,7 +121,7 @@ def erase_worker_data(*, nik: str, today: date) -> Erasure:
         )
     else:
         worker.delete()
-    Worker.history.filter(id=worker.pk).delete()
+    Worker.history.filter(id=worker_id).delete()
     _drop_finished_import_files(project_ids)
     if expired_ids:
         mark_for_evaluation(project_ids)
