@@ -38,7 +38,7 @@ def retention_cutoff(today: date) -> date:
 
 
 def past_retention(today: date) -> Q:
-    """Enrollments whose project no longer needs them (a Q on Enrollment)."""
+    """Rows (enrollments, imports) whose project no longer needs them: a Q on `project`."""
     return Q(
         project__status__in=[Project.Status.FINISHED, Project.Status.TERMINATED],
         project__current_end_date__lt=retention_cutoff(today),
@@ -145,20 +145,20 @@ class Purge:
 
 @transaction.atomic
 def purge_expired_worker_data(*, today: date) -> Purge:
-    """Delete the enrollments past retention, the imports of their projects and the workers
+    """Delete the enrollments and imports of projects past retention, and the workers
     left with no enrollment, with their history rows (the deletes' own history rows too: a
     deleted person leaves no copy). Idempotent: a second run finds nothing."""
     expired = Enrollment.objects.filter(past_retention(today))
-    project_ids = set(expired.values_list("project_id", flat=True).distinct())
     expired_ids = list(expired.values_list("pk", flat=True))
     worker_ids = set(expired.values_list("worker_id", flat=True))
-    Enrollment.objects.filter(pk__in=expired_ids).delete()
+    expired.delete()
     Enrollment.history.filter(id__in=expired_ids).delete()
     orphans = Worker.objects.filter(pk__in=worker_ids, enrollments__isnull=True)
     orphan_ids = list(orphans.values_list("pk", flat=True))
     Worker.objects.filter(pk__in=orphan_ids).delete()
     Worker.history.filter(id__in=orphan_ids).delete()
-    for job in ImportJob.objects.filter(project_id__in=project_ids).exclude(file=""):
+    imports = ImportJob.objects.filter(past_retention(today))
+    for job in imports.exclude(file=""):
         job.file.delete(save=False)
-    ImportJob.objects.filter(project_id__in=project_ids).delete()
+    imports.delete()
     return Purge(len(expired_ids), len(orphan_ids))

@@ -39,6 +39,8 @@ SCOPED = {
     "province": OK,
     "anonymous": LOGIN,
 }
+# The same through the JSON API: no login page to send anonymous callers to.
+API_SCOPED = SCOPED | {"anonymous": API_DENIED}
 # A POST-only action opened with GET (or a GET-only download posted to).
 WRONG_METHOD = dict.fromkeys(PERSONAS, NOT_ALLOWED) | {"anonymous": LOGIN}
 # The office's actions (verify, reject, waive, letters, confirm a company): 403 for contractors.

@@ -114,10 +114,14 @@ def test_the_purge_deletes_only_what_is_past_retention_and_a_second_run_finds_no
     old = enroll(finished_long_ago(tanbu_project_of_contractor_a), nik="3275014508920002")
     current = enroll(project_of_contractor_a)
     shared = enroll(tanbu_project_of_contractor_a)  # the same person on both projects
+    ImportJob.objects.create(
+        project=tanbu_project_of_contractor_a, original_name="lama.csv", file_format="csv"
+    )
 
     assert run("--purge-expired").strip() == "Purged 2 enrollments and 1 workers."
     assert not Worker.objects.filter(pk=old.worker_id).exists()
     assert not Worker.history.filter(id=old.worker_id).exists()
     assert list(Enrollment.objects.values_list("pk", flat=True)) == [current.pk]
     assert not Enrollment.history.filter(id=shared.pk).exists()
+    assert not ImportJob.objects.exists()
     assert run("--purge-expired").strip() == "Purged 0 enrollments and 0 workers."
