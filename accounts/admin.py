@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import ContractorMembership
+from reference.admin_history import ReadOnlyHistoryAdmin
 
 from .models import Invitation, Office, User
 
@@ -30,7 +30,7 @@ class StaffInline(admin.TabularInline):
 
 
 @admin.register(Office)
-class OfficeAdmin(SimpleHistoryAdmin):
+class OfficeAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "kind", "region", "time_zone", "staff_count"]
     list_filter = ["kind", "time_zone"]
     search_fields = ["name", "region__name", "^region__code"]

@@ -14,11 +14,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from projects.admin import NpwpSearchMixin
 from projects.models import Project
 from projects.services import mark_for_evaluation
+from reference.admin_history import ReadOnlyHistoryAdmin
 from reference.rupiah import format_rupiah
 
 from .evidence import check_evidence_file
@@ -68,7 +68,7 @@ class TariffTierInline(admin.TabularInline):
 
 
 @admin.register(Tariff)
-class TariffAdmin(SimpleHistoryAdmin):
+class TariffAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "legal_basis", "valid_from", "valid_until"]
     search_fields = ["name", "legal_basis"]
     date_hierarchy = "valid_from"
@@ -183,7 +183,7 @@ def save_recorded_rows(request, formset):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(NpwpSearchMixin, SimpleHistoryAdmin):
+class RegistrationAdmin(NpwpSearchMixin, ReadOnlyHistoryAdmin):
     npwp_lookup = "project__contractor__npwp"
     list_display = [
         "bpjs_project_number",
@@ -299,7 +299,7 @@ class RegistrationAdmin(NpwpSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(NpwpSearchMixin, SimpleHistoryAdmin):
+class PaymentAdmin(NpwpSearchMixin, ReadOnlyHistoryAdmin):
     npwp_lookup = "registration__project__contractor__npwp"
     form = PaymentForm
     list_display = [
@@ -342,7 +342,7 @@ class PaymentAdmin(NpwpSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(RegistrationEvidence)
-class RegistrationEvidenceAdmin(SimpleHistoryAdmin):
+class RegistrationEvidenceAdmin(ReadOnlyHistoryAdmin):
     form = EvidenceForm
     list_display = ["original_name", "kind", "registration", "content_type", "size", "uploaded_at"]
     list_filter = ["kind", "content_type"]
@@ -593,7 +593,7 @@ class UsedUploadLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WarningLetter)
-class WarningLetterAdmin(SimpleHistoryAdmin):
+class WarningLetterAdmin(ReadOnlyHistoryAdmin):
     """Adding records the letter through record_warning_letter(): it is the flag's next step,
     and the flag's escalation, its event and the PPK's notification follow."""
 

@@ -383,6 +383,10 @@ PANTAU_UPLOAD_LINK_DAYS = env.int("PANTAU_UPLOAD_LINK_DAYS", default=14)
 # (the check runs in the web request, the import in one transaction of a Celery task).
 PANTAU_IMPORT_MAX_ROWS = env.int("PANTAU_IMPORT_MAX_ROWS", default=50_000)
 PANTAU_IMPORT_MAX_BYTES = env.int("PANTAU_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# Workers' personal data is kept while their project runs and this many years after its end
+# (finished or terminated, from its current end date); `manage.py worker_data --purge-expired`
+# then deletes it (workers.personal_data).
+PANTAU_WORKER_DATA_RETENTION_YEARS = env.int("PANTAU_WORKER_DATA_RETENTION_YEARS", default=5)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

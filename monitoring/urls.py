@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import audit_views, views
 
 app_name = "monitoring"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("projects/", views.project_list, name="projects"),
     path("contractors/", views.contractor_directory, name="contractors"),
     path("monev/", views.monev, name="monev"),
+    path("audit/", audit_views.audit_log, name="audit"),
     path("monev/report.xlsx", views.monev, {"fmt": "xlsx"}, name="monev_xlsx"),
     path("monev/report.pdf", views.monev, {"fmt": "pdf"}, name="monev_pdf"),
     path("projects/export.csv", views.project_export, {"fmt": "csv"}, name="projects_csv"),

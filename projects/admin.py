@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from compliance.contribution import extra_contribution
 from compliance.models import Payment, Registration, Tariff
+from reference.admin_history import ReadOnlyHistoryAdmin
 from reference.identifiers import digits_only, format_npwp, validate_npwp
 from reference.rupiah import format_rupiah, value_before_ppn
 
@@ -53,7 +53,7 @@ class ContractorForm(forms.ModelForm):
 
 
 @admin.register(Contractor)
-class ContractorAdmin(NpwpSearchMixin, SimpleHistoryAdmin):
+class ContractorAdmin(NpwpSearchMixin, ReadOnlyHistoryAdmin):
     form = ContractorForm
     list_display = [
         "legal_name",
@@ -112,7 +112,7 @@ class ContractorAdmin(NpwpSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ContractorMembership)
-class ContractorMembershipAdmin(NpwpSearchMixin, SimpleHistoryAdmin):
+class ContractorMembershipAdmin(NpwpSearchMixin, ReadOnlyHistoryAdmin):
     npwp_lookup = "contractor__npwp"
     list_display = ["user", "contractor", "is_company_admin", "created_at"]
     list_filter = ["is_company_admin"]
@@ -128,7 +128,7 @@ class ContractorMembershipAdmin(NpwpSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(WorkUnit)
-class WorkUnitAdmin(SimpleHistoryAdmin):
+class WorkUnitAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "klpd_code", "satker_code", "province", "regency", "ppk_name"]
     list_filter = [("province", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "klpd_code", "satker_code", "ppk_name", "ppk_email"]
@@ -241,7 +241,7 @@ CONTRIBUTION_FIELDS = ["contribution_jkk", "contribution_jkm", "contribution_tot
 
 
 @admin.register(Project)
-class ProjectAdmin(NpwpSearchMixin, SimpleHistoryAdmin):
+class ProjectAdmin(NpwpSearchMixin, ReadOnlyHistoryAdmin):
     npwp_lookup = "contractor__npwp"
     list_display = [
         "name",
@@ -457,7 +457,7 @@ class ProjectAdmin(NpwpSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(SimpleHistoryAdmin):
+class AmendmentAdmin(ReadOnlyHistoryAdmin):
     """Adding records the addendum through record_amendment() (numbering, previous DPP and end
     date, the project's derived columns). A recorded addendum is the base of the next one, so
     only its document reference can change, and only the latest one can be deleted."""

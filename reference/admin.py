@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from projects.services import recompute_due_dates
 
+from .admin_history import ReadOnlyHistoryAdmin
 from .models import Holiday, Region
 
 admin.site.site_header = _("Pantau Jakon")
@@ -34,7 +34,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(SimpleHistoryAdmin):
+class HolidayAdmin(ReadOnlyHistoryAdmin):
     list_display = ["date", "name", "kind", "source"]
     list_filter = ["kind", "source"]
     search_fields = ["name"]

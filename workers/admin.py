@@ -7,9 +7,9 @@ evaluation, as workers.services does.
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from projects.services import mark_for_evaluation
+from reference.admin_history import ReadOnlyHistoryAdmin
 
 from .models import Enrollment, ImportJob, Worker
 
@@ -35,7 +35,7 @@ class EnrollmentInline(admin.TabularInline):
 
 
 @admin.register(Worker)
-class WorkerAdmin(SimpleHistoryAdmin):
+class WorkerAdmin(ReadOnlyHistoryAdmin):
     list_display = ["full_name", "nik_masked", "birth_date", "sex", "kpj_number"]
     list_filter = ["sex"]
     search_fields = ["full_name", "=nik", "=kpj_number"]
@@ -62,7 +62,7 @@ class WorkerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(SimpleHistoryAdmin):
+class EnrollmentAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "worker",
         "project",

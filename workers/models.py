@@ -80,7 +80,9 @@ class Worker(models.Model):
 
     @property
     def masked_nik(self) -> str:
-        return f"{self.nik[:6]}******{self.nik[-4:]}" if self.nik else ""
+        from .privacy import mask_nik
+
+        return mask_nik(self.nik)
 
     def clean(self):
         if self.kpj_number == "":

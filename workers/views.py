@@ -22,6 +22,7 @@ from projects.models import Project
 from .forms import EnrollmentEndForm, EnrollmentForm, ImportUploadForm
 from .importing import TEMPLATE_HEADERS, ImportRefused, csv_bytes, xlsx_bytes
 from .models import Enrollment, ImportJob
+from .privacy import display_nik
 from .services import (
     confirm_import,
     create_import_job,
@@ -206,7 +207,7 @@ def import_template(request, file_format):
 EXPORT_HEADERS = [*TEMPLATE_HEADERS, "Tanggal selesai (DD-MM-YYYY)"]
 
 
-def _export_rows(project):
+def _export_rows(project, user):
     yield EXPORT_HEADERS
     enrollments = (
         Enrollment.objects.filter(project=project)
@@ -227,7 +228,7 @@ def _export_rows(project):
     types = {"harian_lepas": "harian lepas", "borongan": "borongan", "pkwt": "PKWT"}
     for nik, name, started, born, sex, job, kind, planned, ended in enrollments.iterator(2000):
         yield [
-            nik,
+            display_nik(nik, user, export=True),
             name,
             _day(started),
             _day(born),
@@ -250,8 +251,12 @@ def enrollment_export(request, project_pk, file_format):
     project = _project(request, project_pk)
     name = f"pekerja-proyek-{project.pk}"
     if file_format == "xlsx":
-        return _xlsx_response(xlsx_bytes(_export_rows(project), sheet_title="Pekerja"), name)
-    response = StreamingHttpResponse(csv_bytes(_export_rows(project)), content_type="text/csv")
+        return _xlsx_response(
+            xlsx_bytes(_export_rows(project, request.user), sheet_title="Pekerja"), name
+        )
+    response = StreamingHttpResponse(
+        csv_bytes(_export_rows(project, request.user)), content_type="text/csv"
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 
