@@ -128,7 +128,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 PANTAU_SIGN_UP_CONFIRMATION_DAYS = env.int("PANTAU_SIGN_UP_CONFIRMATION_DAYS", default=3)
 PANTAU_INVITATION_DAYS = env.int("PANTAU_INVITATION_DAYS", default=7)
 
-# --- Login throttling (django-axes) --------------------------------------------------------------
+# --- Login throttling (django-axes) -----------------------------------------------------------
 # Axes checks first and refuses every attempt, right password or not, while a lockout lasts.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -428,7 +428,7 @@ LOGGING = {
     },
 }
 
-# --- Error reporting (optional) -----------------------------------------------------------------
+# --- Error reporting (optional) ---------------------------------------------------------------
 # Sentry only when SENTRY_DSN is set; no personal data (user, IP, cookies, bodies) is sent.
 SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:
