@@ -1,7 +1,9 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
+
+from . import readiness
 
 
 @login_required
@@ -19,3 +21,15 @@ def home(request):
 def healthz(request):
     """The process is up (no database, no broker): for compose health checks."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def readyz(request):
+    """The database and the broker answer: 200, or 503 naming the part that does not. For
+    orchestrators and compose; no login, no session, nothing written."""
+    status = {
+        "database": "ok" if readiness.database_is_ready() else "unavailable",
+        "broker": "ok" if readiness.broker_is_ready() else "unavailable",
+    }
+    is_ready = all(value == "ok" for value in status.values())
+    return JsonResponse(status, status=200 if is_ready else 503)

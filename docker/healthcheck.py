@@ -3,6 +3,8 @@
 Run by the image's HEALTHCHECK (python, since the slim image has no curl). The request carries a
 Host header taken from ALLOWED_HOSTS, so Django does not refuse it when localhost is not allowed.
 /healthz is exempt from the HTTPS redirect and touches neither the database nor the broker.
+With the argument /readyz (compose's web service) it checks readiness instead: 200 only when
+the database and the broker answer.
 """
 
 import os
@@ -22,23 +24,23 @@ def host_header(allowed_hosts: str) -> str:
     return "localhost"
 
 
-def main() -> int:
+def main(path: str = "/healthz") -> int:
     port = os.environ.get("HEALTHCHECK_PORT", "8000")
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/healthz",
+        f"http://127.0.0.1:{port}{path}",
         headers={"Host": host_header(os.environ.get("ALLOWED_HOSTS", ""))},
     )
     try:
-        with urllib.request.urlopen(request, timeout=4) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=8) as response:  # noqa: S310
             body = response.read()
     except OSError as error:
         print(f"unhealthy: {error}", file=sys.stderr)
         return 1
-    if response.status != 200 or body.strip() != b"ok":
+    if response.status != 200 or (path == "/healthz" and body.strip() != b"ok"):
         print(f"unhealthy: HTTP {response.status} {body[:100]!r}", file=sys.stderr)
         return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(*sys.argv[1:2]))

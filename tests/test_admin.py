@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -124,6 +125,18 @@ def one_of_everything(superuser, contractor_a_user, project_of_contractor_a, bek
         expires_at=now + timedelta(days=7),
     )
     Group.objects.create(name="Pengawas")
+    # django-axes: a failed login and a successful one.
+    client = {
+        "username": "kontraktor.a",
+        "ip_address": "203.0.113.7",
+        "user_agent": "Firefox",
+        "http_accept": "text/html",
+        "path_info": "/accounts/login/",
+        "attempt_time": now,
+    }
+    AccessAttempt.objects.create(**client, get_data="", post_data="", failures_since_start=1)
+    AccessFailureLog.objects.create(**client, locked_out=False)
+    AccessLog.objects.create(**client)
 
 
 @pytest.mark.parametrize(

@@ -210,6 +210,22 @@ def test_web_runs_gunicorn_on_the_wsgi_application(services):
     assert (ROOT / config).is_file()
 
 
+def test_web_is_healthy_only_when_ready_database_and_broker(services):
+    test = services["web"]["healthcheck"]["test"]
+    assert test[-2:] == ["docker/healthcheck.py", "/readyz"]
+
+
+def test_flower_is_optional_pinned_local_only_and_password_protected(services):
+    flower = services["flower"]
+    assert flower["profiles"] == ["monitoring"]
+    image, _, tag = flower["image"].partition(":")
+    assert image == "mher/flower" and re.fullmatch(r"\d+\.\d+\.\d+", tag)
+    assert all(str(port).startswith("127.0.0.1:") for port in flower["ports"])
+    assert flower["environment"]["FLOWER_BASIC_AUTH"].startswith("${FLOWER_BASIC_AUTH")
+    assert 'test -n "$$FLOWER_BASIC_AUTH" ||' in " ".join(command_words(flower))
+    assert depends_on(flower)["redis"]["condition"] == "service_healthy"
+
+
 @pytest.mark.parametrize("name, subcommand", [("worker", "worker"), ("beat", "beat")])
 def test_worker_and_beat_run_celery_with_the_config_app(services, name, subcommand):
     words = command_words(services[name])
@@ -432,7 +448,10 @@ def test_health_check_passes_only_when_healthz_answers_ok(healthcheck, monkeypat
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            good = self.path == "/healthz" and self.headers["Host"] == "pantau.example.go.id"
+            good = (
+                self.path in ("/healthz", "/readyz")
+                and self.headers["Host"] == "pantau.example.go.id"
+            )
             body = answers["body"] if good else b"bad host"
             self.send_response(200 if good else 400)
             self.send_header("Content-Length", str(len(body)))
@@ -449,10 +468,12 @@ def test_health_check_passes_only_when_healthz_answers_ok(healthcheck, monkeypat
         monkeypatch.setenv("HEALTHCHECK_PORT", str(server.server_port))
         monkeypatch.setenv("ALLOWED_HOSTS", "pantau.example.go.id")
         assert healthcheck.main() == 0
+        assert healthcheck.main("/readyz") == 0
         answers["body"] = b"starting"
         assert healthcheck.main() == 1
         monkeypatch.setenv("ALLOWED_HOSTS", "other.example.go.id")
         assert healthcheck.main() == 1
+        assert healthcheck.main("/readyz") == 1
     finally:
         server.shutdown()
         server.server_close()

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Exists, F, OuterRef, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Office, User
@@ -133,8 +134,14 @@ def test_seed_demo_creates_the_eight_users_with_roles_offices_and_a_usable_passw
     for username in ("kontraktor.a", "kontraktor.b"):
         visible = Project.objects.visible_to(users[username])
         assert set(visible.values_list("regency__code", flat=True)) == {BEKASI, TANBU}, username
+    # Through the login page, as a person would (django-axes refuses client.login(), which
+    # authenticates without a request).
     for username in users:
-        assert client.login(username=username, password=DEMO_PASSWORD), username
+        response = client.post(
+            reverse("accounts:login"), {"username": username, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, username
+        client.logout()
     assert DEMO_PASSWORD in seeded and "kontraktor.b" in seeded
 
 

@@ -1,5 +1,6 @@
 """Settings: production refuses to start without its secrets; the defaults need no server."""
 
+import json
 import os
 import subprocess
 import sys
@@ -75,3 +76,48 @@ def test_a_sqlite_file_database_runs_in_wal_mode_so_web_and_worker_do_not_block(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == "wal", result.stderr
+
+
+LOG_SOMETHING = (
+    "import django, logging; django.setup(); "
+    "logging.getLogger('pantau.test').warning('scan took %s s', 3)"
+)
+
+
+def run_with(code: str, **env_changes) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"LOG_FORMAT", "SENTRY_DSN"}}
+    env.update(DEBUG="true", DJANGO_SETTINGS_MODULE="config.settings", **env_changes)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_json_logs_are_one_object_per_line_with_time_level_logger_and_message():
+    result = run_with(LOG_SOMETHING, LOG_FORMAT="json")
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    record = json.loads(lines[-1])
+    assert record["level"] == "WARNING"
+    assert record["logger"] == "pantau.test"
+    assert record["message"] == "scan took 3 s"
+    assert record["time"].endswith("+00:00")
+
+
+def test_logs_are_human_readable_by_default():
+    result = run_with(LOG_SOMETHING)
+    assert result.stderr.strip().splitlines()[-1].endswith("WARNING pantau.test scan took 3 s")
+
+
+SENTRY_OPTIONS = (
+    "import django; django.setup(); import sentry_sdk; client = sentry_sdk.get_client(); "
+    "print(client.is_active(), bool(client.options['send_default_pii']))"
+)
+
+
+def test_sentry_is_off_without_a_dsn():
+    assert run_with(SENTRY_OPTIONS).stdout.split() == ["False", "False"]
+
+
+def test_sentry_starts_with_a_dsn_and_sends_no_personal_data():
+    # Nothing is sent at start-up: the DSN's host is never contacted here.
+    result = run_with(SENTRY_OPTIONS, SENTRY_DSN="https://public@127.0.0.1:9/1")
+    assert result.stdout.split() == ["True", "False"], result.stderr

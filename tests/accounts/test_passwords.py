@@ -97,6 +97,29 @@ def test_a_wrong_old_password_changes_nothing(client, budi):
     assert budi.check_password(PASSWORD)
 
 
+@pytest.mark.parametrize(
+    "weak, message",
+    [
+        ("Genteng-27", "Kata sandi terlalu pendek. Harus mengandung setidaknya 12 karakter."),
+        ("password1234", "Kata sandi ini terlalu umum."),
+        ("202611300930", "Kata sandi ini seluruhnya terdiri dari angka."),
+    ],
+    ids=["shorter than 12", "common", "numeric"],
+)
+def test_a_weak_new_password_is_explained_in_indonesian(client, budi, weak, message):
+    budi.preferred_language = "id"
+    budi.save()
+    client.force_login(budi)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    budi.refresh_from_db()
+    assert budi.check_password(PASSWORD)
+
+
 def test_changing_the_password_needs_a_login(client, reference_data):
     response = client.get(reverse("accounts:password_change"))
     assert response["Location"].startswith(reverse("accounts:login"))
