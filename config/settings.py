@@ -371,6 +371,10 @@ PANTAU_UPLOAD_LINK_DAYS = env.int("PANTAU_UPLOAD_LINK_DAYS", default=14)
 # (the check runs in the web request, the import in one transaction of a Celery task).
 PANTAU_IMPORT_MAX_ROWS = env.int("PANTAU_IMPORT_MAX_ROWS", default=50_000)
 PANTAU_IMPORT_MAX_BYTES = env.int("PANTAU_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# JSON API rate limits (requests/period, period s, min, hour or day), counted in the cache
+# (Redis with REDIS_URL): per token, and per address for calls without a token.
+PANTAU_API_RATE_TOKEN = env("PANTAU_API_RATE_TOKEN", default="120/min")
+PANTAU_API_RATE_ANONYMOUS = env("PANTAU_API_RATE_ANONYMOUS", default="30/min")
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
