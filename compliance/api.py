@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from config.api_errors import ERRORS, ApiError, ErrorResponse, not_found
 from config.api_pagination import keyset_page
@@ -217,7 +217,7 @@ def registration_create(request, project_id: Id, payload: RegistrationIn):
     except ValidationError as error:
         add_service_errors(form, error)
         raise ApiError.from_form(form) from None
-    return 201, _registrations(request).get(pk=registration.pk)
+    return Status(201, _registrations(request).get(pk=registration.pk))
 
 
 # --- Flags -------------------------------------------------------------------------------------

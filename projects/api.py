@@ -8,7 +8,7 @@ from typing import Literal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from compliance.models import ComplianceFlag
 from config.api_errors import ERRORS, ApiError, not_found
@@ -171,7 +171,7 @@ def project_create(request, payload: ProjectIn):
     except ValidationError as error:
         add_service_errors(form, error)
         raise ApiError.from_form(form) from None
-    return 201, _projects(request).get(pk=project.pk)
+    return Status(201, _projects(request).get(pk=project.pk))
 
 
 # --- Contractors -------------------------------------------------------------------------------

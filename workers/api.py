@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from config.api_errors import ERRORS, ApiError, not_found
 from config.api_pagination import keyset_page
@@ -108,4 +108,4 @@ def enrollment_create(request, project_id: Id, payload: EnrollmentIn):
     except ValidationError as error:
         add_service_errors(form, error)
         raise ApiError.from_form(form) from None
-    return 201, _enrollments(request).get(pk=enrollment.pk)
+    return Status(201, _enrollments(request).get(pk=enrollment.pk))
