@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
 
 from config.api_errors import ERRORS, ApiError, ErrorResponse, not_found
-from config.api_pagination import keyset_page
+from config.api_pagination import keyset_page, reject_unknown_parameters
 from config.api_schemas import Id, PageParams, contractor_of, user_of
 from projects.models import Project
 from reference.forms import add_service_errors
@@ -65,6 +65,7 @@ class ContributionOut(Schema):
     ),
 )
 def contribution(request, params: Query[ContributionQuery]):
+    reject_unknown_parameters(request, params)
     form = ContributionQueryForm(params.dict(exclude_none=True))
     if not form.is_valid():
         raise ApiError.from_form(form)
@@ -172,7 +173,7 @@ def registration_list(request, filters: Query[RegistrationFilters]):
         registrations = registrations.filter(project_id=filters.project)
     if filters.updated_since:
         registrations = registrations.filter(updated_at__gte=filters.updated_since)
-    return keyset_page(registrations, cursor=filters.cursor, limit=filters.limit)
+    return keyset_page(request, registrations, filters)
 
 
 @router.get(
@@ -282,7 +283,7 @@ def flag_list(request, filters: Query[FlagFilters]):
         flags = flags.filter(project_id=filters.project)
     if filters.opened_since:
         flags = flags.filter(opened_at__gte=filters.opened_since)
-    return keyset_page(flags, cursor=filters.cursor, limit=filters.limit)
+    return keyset_page(request, flags, filters)
 
 
 @router.get(

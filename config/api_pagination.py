@@ -33,9 +33,25 @@ def decode_cursor(cursor: str | None) -> int:
     return last_id
 
 
-def keyset_page(queryset, *, cursor: str | None, limit: int) -> dict:
-    """One page of `queryset` after the cursor: {"items": [...], "next": cursor or None}."""
-    rows = list(queryset.filter(pk__gt=decode_cursor(cursor)).order_by("pk")[: limit + 1])
+def reject_unknown_parameters(request, filters) -> None:
+    """A misspelt filter (updated_after for updated_since) is a 400, not the whole list."""
+    unknown = sorted(set(request.GET) - set(type(filters).model_fields))
+    if unknown:
+        raise ApiError(
+            status=400,
+            code="invalid_parameters",
+            message=_("Invalid parameters: %(names)s.") % {"names": ", ".join(unknown)},
+            fields={name: [_("Unknown parameter.")] for name in unknown},
+        )
+
+
+def keyset_page(request, queryset, filters) -> dict:
+    """One page of `queryset` after the cursor of `filters` (a PageParams):
+    {"items": [...], "next": cursor or None}."""
+    reject_unknown_parameters(request, filters)
+    limit = filters.limit
+    after = decode_cursor(filters.cursor)
+    rows = list(queryset.filter(pk__gt=after).order_by("pk")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": rows, "next": encode_cursor(rows[-1].pk) if more else None}

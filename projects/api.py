@@ -127,7 +127,7 @@ def project_list(request, filters: Query[ProjectFilters]):
         projects = projects.filter(pk__in=open_flags.values("project_id"))
     if filters.updated_since:
         projects = projects.filter(updated_at__gte=filters.updated_since)
-    return keyset_page(projects, cursor=filters.cursor, limit=filters.limit)
+    return keyset_page(request, projects, filters)
 
 
 @router.get("/projects/{project_id}", response={200: ProjectOut, **ERRORS}, summary="A project")
@@ -218,7 +218,7 @@ def contractor_list(request, filters: Query[ContractorFilters]):
         contractors = contractors.filter(regency__code=filters.regency)
     if filters.updated_since:
         contractors = contractors.filter(updated_at__gte=filters.updated_since)
-    return keyset_page(contractors, cursor=filters.cursor, limit=filters.limit)
+    return keyset_page(request, contractors, filters)
 
 
 @router.get(

@@ -74,7 +74,7 @@ def enrollment_list(request, filters: Query[EnrollmentFilters]):
         enrollments = enrollments.filter(ended_on__isnull=filters.is_active)
     if filters.updated_since:
         enrollments = enrollments.filter(updated_at__gte=filters.updated_since)
-    return keyset_page(enrollments, cursor=filters.cursor, limit=filters.limit)
+    return keyset_page(request, enrollments, filters)
 
 
 @router.get(
