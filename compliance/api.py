@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from config.api_errors import ERRORS, ApiError, ErrorResponse, not_found
 from config.api_pagination import keyset_page, reject_unknown_parameters
-from config.api_schemas import Id, PageParams, contractor_of, user_of
+from config.api_schemas import Id, PageParams, Since, contractor_of, user_of
 from projects.models import Project
 from reference.forms import add_service_errors
 from reference.rupiah import round_rupiah, value_before_ppn
@@ -139,7 +139,7 @@ class RegistrationPage(Schema):
 class RegistrationFilters(PageParams):
     status: RegistrationStatus | None = None
     project: int | None = Field(None, ge=1, le=2**63 - 1)
-    updated_since: datetime | None = None
+    updated_since: Since | None = None
 
 
 class RegistrationIn(Schema):
@@ -258,7 +258,7 @@ class FlagFilters(PageParams):
     severity: Severity | None = None
     is_open: bool | None = Field(None, description="true: open flags; false: resolved ones.")
     project: int | None = Field(None, ge=1, le=2**63 - 1)
-    opened_since: datetime | None = None
+    opened_since: Since | None = None
 
 
 def _flags(request):

@@ -1,9 +1,12 @@
 """Small pieces shared by the API's routers: scope of the caller, typed query parameters."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Schema
+from pydantic import AfterValidator
 
 from projects.models import Contractor
 
@@ -13,6 +16,21 @@ from .api_pagination import DEFAULT_LIMIT, MAX_LIMIT
 # Ids fit a 64-bit column: a larger number is a 400, never a database error.
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 RegionCode = Annotated[str, Field(pattern=r"^[0-9]{2}\.[0-9]{2}$", examples=["32.75"])]
+
+
+def _in_utc(value: datetime) -> datetime:
+    # PostgreSQL refuses offsets beyond ±15:59 (ISO allows up to ±23:59) and Django warns on
+    # naive values: compare in UTC, a naive value being the site's time.
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("date/time out of range") from None
+
+
+# A moment in a filter (updated_since): any ISO 8601 date-time, compared in UTC.
+Since = Annotated[datetime, AfterValidator(_in_utc)]
 
 
 class PageParams(Schema):

@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from compliance.models import ComplianceFlag
 from config.api_errors import ERRORS, ApiError, not_found
 from config.api_pagination import keyset_page
-from config.api_schemas import Id, PageParams, RegionCode, contractor_of, user_of
+from config.api_schemas import Id, PageParams, RegionCode, Since, contractor_of, user_of
 from reference.forms import add_service_errors
 from reference.models import Region
 
@@ -76,7 +76,7 @@ class ProjectFilters(PageParams):
     regency: RegionCode | None = None
     contractor: int | None = Field(None, ge=1, le=2**63 - 1)
     rule: Rule | None = Field(None, description="Projects with an open flag of this rule.")
-    updated_since: datetime | None = None
+    updated_since: Since | None = None
 
 
 class ProjectIn(Schema):
@@ -199,7 +199,7 @@ class ContractorPage(Schema):
 
 class ContractorFilters(PageParams):
     regency: RegionCode | None = None
-    updated_since: datetime | None = None
+    updated_since: Since | None = None
 
 
 def _contractors(request):

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from config.api_errors import ERRORS, ApiError, not_found
 from config.api_pagination import keyset_page
-from config.api_schemas import Id, PageParams, contractor_of, user_of
+from config.api_schemas import Id, PageParams, Since, contractor_of, user_of
 from projects.models import Project
 from reference.forms import add_service_errors
 
@@ -45,7 +45,7 @@ class EnrollmentPage(Schema):
 class EnrollmentFilters(PageParams):
     project: int | None = Field(None, ge=1, le=2**63 - 1)
     is_active: bool | None = Field(None, description="true: still working; false: ended.")
-    updated_since: datetime | None = None
+    updated_since: Since | None = None
 
 
 class EnrollmentIn(Schema):
