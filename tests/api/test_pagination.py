@@ -45,3 +45,26 @@ def test_a_forged_cursor_is_a_400(api_a, reference_data):
     assert response.json()["error"]["fields"]["cursor"] == [
         "This cursor is not valid; start again from the first page."
     ]
+
+
+@pytest.mark.parametrize("path", ["/projects", "/registrations", "/enrollments", "/flags"])
+def test_a_page_costs_a_fixed_number_of_queries(
+    api_bekasi, contractor_a, path, django_assert_max_num_queries
+):
+    from workers.services import enroll_worker
+
+    for _ in range(4):
+        project = factories.make_project(contractor=contractor_a)
+        factories.make_registration(project)
+        enroll_worker(
+            project=project,
+            nik=factories.make_nik(),
+            full_name="Budi Santoso",
+            started_on=project.start_date,
+        )
+    api_bekasi.get(path)  # records the token's use
+    # token (with user, office, region), the page, its prefetches: whatever the page size.
+    with django_assert_max_num_queries(4):
+        response = api_bekasi.get(path, {"limit": 3})
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == (0 if path == "/flags" else 3)  # no scan: no flags

@@ -154,3 +154,17 @@ def test_enrollment_and_its_checks(api_a, project_of_contractor_a):
         api_a.post(path, {"nik": "123", "full_name": "Siti", "started_on": "2026-04-02"})
     )
     assert "nik" in bad_nik
+
+
+def test_without_accept_language_errors_follow_the_users_language(client, contractor_a_user):
+    contractor_a_user.preferred_language = "en"
+    contractor_a_user.save(update_fields=["preferred_language"])
+    api = api_for(client, contractor_a_user, language=None)
+
+    fields = fields_of(api.post("/projects", project_body(start_date="2026-02-01")))
+    assert fields["start_date"] == ["The start (SPMK) date cannot be before the SPK date."]
+
+    contractor_a_user.preferred_language = "id"
+    contractor_a_user.save(update_fields=["preferred_language"])
+    fields = fields_of(api.post("/projects", project_body(start_date="2026-02-01")))
+    assert fields["start_date"] != ["The start (SPMK) date cannot be before the SPK date."]
