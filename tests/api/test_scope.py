@@ -156,3 +156,16 @@ def test_updated_since_leaves_out_older_rows(api_a, project_of_contractor_a):
     later = project_of_contractor_a.updated_at.isoformat().replace("+00:00", "Z")
     assert ids(api_a.get("/projects", {"updated_since": later})) == {project_of_contractor_a.pk}
     assert ids(api_a.get("/projects", {"updated_since": "2999-01-01T00:00:00+07:00"})) == set()
+
+
+def test_a_token_write_needs_no_csrf_token(contractor_a_user, project_of_contractor_a):
+    from django.test import Client
+
+    from .conftest import ApiClient, api_for
+
+    api = api_for(Client(enforce_csrf_checks=True), contractor_a_user)
+    assert isinstance(api, ApiClient)
+    body = {"nik": factories.make_nik(), "full_name": "Siti Aminah", "started_on": "2026-04-01"}
+    response = api.post(f"/projects/{project_of_contractor_a.pk}/enrollments", body)
+
+    assert response.status_code == 201, response.content
