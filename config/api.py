@@ -45,7 +45,15 @@ class TokenRateThrottle(_RateFromSettings, AuthRateThrottle):
 
 
 class AnonymousRateThrottle(_RateFromSettings, AnonRateThrottle):
+    """Per address, for the public calculator. The portal's own project form calls it while
+    a signed-in person types (an office behind one NAT address): those calls are not counted."""
+
     setting = "PANTAU_API_RATE_ANONYMOUS"
+
+    def get_cache_key(self, request):
+        if request.user.is_authenticated:
+            return None
+        return super().get_cache_key(request)
 
 
 DESCRIPTION = """

@@ -47,3 +47,13 @@ def test_calls_without_a_token_have_a_lower_limit(client, reference_data, settin
     response = api.get("/contribution", params)
     assert response.status_code == 429
     assert "Retry-After" in response
+
+
+def test_the_portals_form_is_not_limited_for_signed_in_people(client, contractor_a_user, settings):
+    """The project form's contribution preview calls the public endpoint as the person types."""
+    settings.PANTAU_API_RATE_ANONYMOUS = "2/min"
+    client.force_login(contractor_a_user)
+    api = ApiClient(client)
+    params = {"contract_value": "750000000"}
+
+    assert {api.get("/contribution", params).status_code for _ in range(4)} == {200}
