@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.models import ContractorMembership
 from reference.admin_history import ReadOnlyHistoryAdmin
 
-from .models import Invitation, Office, User
+from .models import ApiToken, Invitation, Office, User
 
 
 class StaffInline(admin.TabularInline):
@@ -181,4 +181,26 @@ class InvitationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only: people create and revoke their tokens on their tokens page; the secret is
+    never stored, so there is nothing here to copy."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "user__username", "user__email", "prefix"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

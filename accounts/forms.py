@@ -142,3 +142,11 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         with translation.override(context["user"].preferred_language):
             super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, for example the name of your accounting system."),
+    )

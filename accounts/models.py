@@ -238,3 +238,75 @@ class Invitation(models.Model):
 
     def is_open(self, *, now) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The only door to API tokens: each person sees and revokes their own, nobody else's
+        (admins get a read-only list in the admin)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+    def live(self):
+        return self.filter(revoked_at=None)
+
+
+class ApiToken(models.Model):
+    """A personal token for the JSON API (`Authorization: Bearer <token>`).
+
+    Acts as its user, with the same scope as the web pages. Only the SHA-256 of the secret is
+    stored: the secret is shown once, at creation, and a database leak gives no working token.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        help_text=_("What the token is for, for example the name of your accounting system."),
+    )
+    # The token's first characters, to recognise it in the list (not secret, not unique).
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The tokens page tells tokens apart by name: unique among a person's live tokens.
+            models.UniqueConstraint(
+                "user",
+                Lower("name"),
+                condition=Q(revoked_at=None),
+                name="accounts_apitoken_unique_live_name",
+                violation_error_message=_("You already have a token with this name."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="accounts_apitoken_name_not_empty",
+                violation_error_message=_("Give the token a name."),
+            ),
+            # accounts.api_auth looks tokens up by this hash: always a SHA-256 in hex.
+            models.CheckConstraint(
+                condition=Q(token_hash__regex=r"^[0-9a-f]{64}$"),  # noqa: S106
+                name="accounts_apitoken_hash_is_sha256",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None

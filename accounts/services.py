@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from projects.models import Contractor, ContractorMembership
 from reference.models import Region
 
-from .models import Invitation, User
+from .models import ApiToken, Invitation, User
 
 logger = logging.getLogger(__name__)
 
@@ -473,3 +473,54 @@ def confirm_contractor(*, contractor: Contractor, by: User, now: datetime) -> bo
     locked.confirmed_at, locked.confirmed_by = now, by
     locked.save(update_fields=["confirmed_at", "confirmed_by", "updated_at"])
     return True
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "pj_"  # noqa: S105 (a marker, not a secret)
+# last_used_at is written at most this often per token: the tokens page needs the day, not
+# every request (a busy integration would otherwise write a row per call).
+API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@transaction.atomic
+def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token for `user`; returns it with its secret, which is never stored (only its
+    SHA-256) and so can be shown this once."""
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=(name or "").strip(),
+        prefix=secret[: len(API_TOKEN_PREFIX) + 6],
+        token_hash=_hash_token(secret),
+    )
+    token.full_clean()  # an empty or duplicate name -> translated error
+    token.save()
+    return token, secret
+
+
+def revoke_api_token(*, token: ApiToken, now: datetime) -> bool:
+    """Revoke a token for good (it answers 401 from now on); False if it already was."""
+    return bool(ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=now))
+
+
+def authenticate_api_token(secret: str, *, now: datetime) -> ApiToken | None:
+    """The live token of an active user with this secret, or None. Records the use at most
+    once a minute (a conditional UPDATE, no write on the other requests)."""
+    if not secret.startswith(API_TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    token = (
+        ApiToken.objects.live()
+        .filter(token_hash=_hash_token(secret), user__is_active=True)
+        .select_related("user__office__region", "user__contractor_membership")
+        .first()
+    )
+    if token is None:
+        return None
+    stale = now - API_TOKEN_TOUCH_INTERVAL
+    if token.last_used_at is None or token.last_used_at < stale:
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at=None) | Q(last_used_at__lt=stale)
+        ).update(last_used_at=now)
+        token.last_used_at = now
+    return token

@@ -26,6 +26,9 @@ urlpatterns = [
     path("team/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("team/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    # Personal tokens of the JSON API
+    path("tokens/", views.api_tokens, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     # Passwords (Django's views, our templates and mails)
     path(
         "password/change/",

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects.models import Contractor, ContractorMembership
+from reference.forms import add_service_errors
 
 from . import services
-from .forms import AcceptInvitationForm, EmailForm, InvitationForm, SignUpForm
-from .models import Invitation
+from .forms import AcceptInvitationForm, ApiTokenForm, EmailForm, InvitationForm, SignUpForm
+from .models import ApiToken, Invitation
 
 
 def _site_url(request) -> str:
@@ -229,3 +230,39 @@ def contractor_confirm(request, pk):
     else:
         messages.info(request, _("%s was already confirmed.") % contractor.legal_name)
     return redirect("accounts:contractor_confirmations")
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+@login_required
+def api_tokens(request):
+    """The person's API tokens: create one (its secret is shown on this response only), list
+    them with their last use, revoke them."""
+    form = ApiTokenForm(request.POST or None)
+    secret = None
+    if form.is_valid():
+        try:
+            token, secret = services.create_api_token(
+                user=request.user, name=form.cleaned_data["name"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The token %s is created.") % token.name)
+            form = ApiTokenForm()
+    tokens = ApiToken.objects.visible_to(request.user)
+    return render(
+        request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "secret": secret}
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk):
+    token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
+    if services.revoke_api_token(token=token, now=timezone.now()):
+        messages.success(request, _("The token %s is revoked.") % token.name)
+    else:
+        messages.info(request, _("This token was already revoked."))
+    return redirect("accounts:api_tokens")

@@ -34,3 +34,19 @@ class ApiError(Exception):
 
     def as_body(self) -> dict:
         return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
+
+
+# The error statuses every operation may answer, documented in the schema (the fuzz test
+# checks that no other status comes back).
+ERRORS = {
+    400: ErrorResponse,
+    401: ErrorResponse,
+    403: ErrorResponse,
+    404: ErrorResponse,
+    429: ErrorResponse,
+}
+
+
+def not_found() -> ApiError:
+    """Another tenant's object answers like one that does not exist."""
+    return ApiError(status=404, code="not_found", message=_("Not found."))

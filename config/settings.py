@@ -412,6 +412,10 @@ PANTAU_IMPORT_MAX_BYTES = env.int("PANTAU_IMPORT_MAX_BYTES", default=20 * 1024 *
 # (finished or terminated, from its current end date); `manage.py worker_data --purge-expired`
 # then deletes it (workers.personal_data).
 PANTAU_WORKER_DATA_RETENTION_YEARS = env.int("PANTAU_WORKER_DATA_RETENTION_YEARS", default=5)
+# JSON API rate limits (requests/period, period s, min, hour or day), counted in the cache
+# (Redis with REDIS_URL): per token, and per address for calls without a token.
+PANTAU_API_RATE_TOKEN = env("PANTAU_API_RATE_TOKEN", default="120/min")
+PANTAU_API_RATE_ANONYMOUS = env("PANTAU_API_RATE_ANONYMOUS", default="30/min")
 
 # --- Logging ----------------------------------------------------------------------------------
 # Human-readable lines by default; LOG_FORMAT=json gives one JSON object per line (time, level,

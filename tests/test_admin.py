@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Invitation, User
+from accounts.services import create_api_token
 from compliance.models import (
     ComplianceFlag,
     FlagEvent,
@@ -124,6 +125,7 @@ def one_of_everything(superuser, contractor_a_user, project_of_contractor_a, bek
         token_hash="1" * 64,
         expires_at=now + timedelta(days=7),
     )
+    create_api_token(user=contractor_a_user, name="ERP")
     Group.objects.create(name="Pengawas")
     # django-axes: a failed login and a successful one.
     client = {

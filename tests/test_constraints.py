@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, UniqueConstraint
 from django.utils import timezone
 
-from accounts.models import Invitation, Office, User
+from accounts.models import ApiToken, Invitation, Office, User
 from compliance.models import (
     ComplianceFlag,
     Notification,
@@ -223,6 +223,32 @@ def second_open_invitation_to_the_same_address(world):
 @violates("accounts_invitation_not_accepted_and_revoked")
 def invitation_accepted_and_revoked(world):
     return lambda: new_invitation(world, accepted_at=NOW, revoked_at=NOW)
+
+
+def new_api_token(world, **fields):
+    return ApiToken.objects.create(
+        user=User.objects.get_or_create(username="pemilik.token")[0],
+        name=fields.pop("name", "ERP"),
+        prefix="pj_abcdef",
+        token_hash=fields.pop("token_hash", f"{next(_contract_numbers):064x}"),
+        **fields,
+    )
+
+
+@violates("accounts_apitoken_unique_live_name")
+def second_live_token_with_the_same_name(world):
+    new_api_token(world, name="ERP")
+    return lambda: new_api_token(world, name="erp")
+
+
+@violates("accounts_apitoken_name_not_empty")
+def token_without_a_name(world):
+    return lambda: new_api_token(world, name="")
+
+
+@violates("accounts_apitoken_hash_is_sha256")
+def token_with_its_secret_instead_of_a_hash(world):
+    return lambda: new_api_token(world, token_hash="pj_the-secret-itself")
 
 
 # projects

@@ -17,6 +17,7 @@ OFFICE_PAGES = [
     ("accounts:contractor_confirmations", None),
     ("projects:detail", "project"),
     ("accounts:password_change", None),
+    ("accounts:api_tokens", None),
 ]
 CONTRACTOR_PAGES = [
     ("projects:list", None),
@@ -26,6 +27,7 @@ CONTRACTOR_PAGES = [
     ("projects:amendment_create", "project"),
     ("compliance:registration_create", "project"),
     ("accounts:team", None),
+    ("accounts:api_tokens", None),
 ]
 LOG_OUT = {"id": "Keluar", "en": "Log out"}
 
