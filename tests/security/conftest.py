@@ -35,8 +35,15 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 class World:
     users: dict = field(default_factory=dict)  # persona -> User (no entry for anonymous)
     objects: dict = field(default_factory=dict)  # name -> object or token of tenant A
+    api_tokens: dict = field(default_factory=dict)  # persona -> API token secret
 
-    def client(self, persona: str, **options) -> Client:
+    def client(self, persona: str, *, api: bool = False, **options) -> Client:
+        """A browser logged in as the persona, or for the JSON API (which takes no session
+        cookie) a client sending the persona's API token."""
+        if api:
+            secret = self.api_tokens.get(persona)
+            headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+            return Client(headers=headers, **options)
         client = Client(**options)
         if persona != "anonymous":
             client.force_login(self.users[persona])
@@ -94,7 +101,12 @@ def build_world() -> World:
     colleague = factories.make_contractor_user(
         "matrix.a.staff", contractor=contractor_a, is_company_admin=False
     )
+    world.api_tokens = {
+        persona: account_services.create_api_token(user=user, name="matrix")[1]
+        for persona, user in world.users.items()
+    }
     world.objects = {
+        "api_token": account_services.create_api_token(user=owner, name="laptop")[0],
         "contractor": contractor_a,
         "project": project,
         "registration": registration,
