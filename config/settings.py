@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "workers",
     "compliance",
     "monitoring",
+    "procurement",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,77 @@
+"""Does a procurement package name the same work as a project? (domain.md §7, matching strategy)
+
+First by code: kode RUP or kode tender. Then by the supplier's NPWP (both forms normalised to
+16 digits) together with the package name and the value: a name nearly the same and a value
+within 10 %. Pure functions: the database lookups happen once per batch in importing.py.
+"""
+
+import difflib
+import re
+from decimal import Decimal
+
+from workers.importing import comparable_name
+
+NAME_RATIO = 0.85  # difflib ratio of the comparable names
+TYPO_RATIO = 0.95  # above this, a different word is a typing variant ("Meutia"/"Mutia")
+VALUE_TOLERANCE = Decimal("0.10")
+_NUMBER = re.compile(r"\d+")
+
+
+def name_similarity(first: str, second: str) -> float:
+    return difflib.SequenceMatcher(None, comparable_name(first), comparable_name(second)).ratio()
+
+
+def names_match(first: str, second: str) -> tuple[bool, float]:
+    """Nearly the same name, and the same numbers in it ("Segmen 1" is not "Segmen 2").
+
+    Below TYPO_RATIO one name's words must all be in the other's: a word left out ("Gedung")
+    is the same package, a different place name ("Jatiasih"/"Jatimekar") is not.
+    """
+    a, b = comparable_name(first), comparable_name(second)
+    ratio = difflib.SequenceMatcher(None, a, b).ratio()
+    if ratio < NAME_RATIO or _NUMBER.findall(a) != _NUMBER.findall(b):
+        return False, ratio
+    words_a, words_b = set(a.split()), set(b.split())
+    return ratio >= TYPO_RATIO or words_a <= words_b or words_b <= words_a, ratio
+
+
+def value_gap(row_value: Decimal, project_gross: Decimal) -> Decimal:
+    """How far the project's value (with PPN, as procurement data states it) is from the row's,
+    as a fraction of the row's value."""
+    return abs(project_gross - row_value) / row_value
+
+
+def gross_value(contract_value: Decimal, *, includes_ppn: bool, ppn_rate: Decimal) -> Decimal:
+    """A project's value as procurement data states it: with PPN (LKPP values include it)."""
+    if includes_ppn:
+        return contract_value
+    return (contract_value * (1 + ppn_rate / 100)).quantize(Decimal("1"))
+
+
+def best_candidate(row, candidates: list[dict]) -> tuple[dict | None, dict | None, float, Decimal]:
+    """(the matching project or None, the closest project tried, its name ratio, its value
+    gap) among the NPWP's `candidates`, so the screen can say why it matched or did not."""
+    best = closest = None
+    best_ratio = closest_ratio = 0.0
+    best_gap = closest_gap = Decimal(0)
+    for candidate in candidates:
+        if _codes_conflict(row, candidate):
+            continue  # another package of the same company
+        is_match, ratio = names_match(row.name, candidate["name"])
+        gap = value_gap(row.value, candidate["gross"])
+        if closest is None or ratio > closest_ratio:
+            closest, closest_ratio, closest_gap = candidate, ratio, gap
+        if is_match and gap <= VALUE_TOLERANCE and ratio > best_ratio:
+            best, best_ratio, best_gap = candidate, ratio, gap
+    if best is not None:
+        return best, best, best_ratio, best_gap
+    return None, closest, closest_ratio, closest_gap
+
+
+def _codes_conflict(row, candidate: dict) -> bool:
+    return bool(
+        (row.kd_rup and candidate["kode_rup"] and row.kd_rup != candidate["kode_rup"])
+        or (
+            row.kd_tender and candidate["kode_tender"] and row.kd_tender != candidate["kode_tender"]
+        )
+    )
