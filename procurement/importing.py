@@ -7,7 +7,7 @@ rows (projects by code, by NPWP, companies, owners), never one per row. apply_pl
 plan with bulk_create/bulk_update (and their history rows); the caller holds the transaction.
 """
 
-import itertools
+import functools
 from collections import defaultdict
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -16,10 +16,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from projects.models import Amendment, Contractor, Project, WorkUnit
 from projects.services import mark_for_evaluation, registration_due_date
@@ -27,7 +29,7 @@ from reference.calendar import holidays_between
 from reference.identifiers import format_npwp
 from reference.models import Region
 from reference.rupiah import format_rupiah, value_before_ppn
-from workers.importing import comparable_name
+from workers.importing import _insert_values, comparable_name
 
 from . import reading
 from .matching import best_candidate, gross_value, value_gap
@@ -70,6 +72,7 @@ class Row:
     regency: Region | None = None
     outcome: str = ""
     project_id: int | None = None
+    project: dict | None = None  # the matched project's values, as read by the plan
     detail: str = ""
     changes: dict = field(default_factory=dict)
 
@@ -160,17 +163,21 @@ class Scope:
 # --- Reading and checking each row -----------------------------------------------------------
 
 
-def _value(values: list, columns: dict, name: str):
-    index = columns.get(name)
-    if index is None or index >= len(values):
-        return None
-    value = values[index]
-    return None if value is None or (isinstance(value, str) and not value.strip()) else value
+def _cells(values: list, columns: dict) -> dict:
+    """The row's non-empty cells by field name."""
+    size = len(values)
+    cells = {}
+    for name, index in columns.items():
+        if index < size:
+            value = values[index]
+            if value is not None and not (isinstance(value, str) and not value.strip()):
+                cells[name] = value
+    return cells
 
 
 def clean_row(number: int, values: list, columns: dict, scope: Scope) -> Row:
     """One row as a Row; its outcome is already set when it is skipped or rejected."""
-    get = lambda name: _value(values, columns, name)  # noqa: E731
+    get = _cells(values, columns).get
     row = Row(
         number,
         name=reading.cell_text(get("nama_paket"))[:500],
@@ -338,6 +345,8 @@ _PROJECT_FIELDS = (
     "end_date",
     "regency_id",
     "contractor__npwp",
+    "current_base_value",
+    "current_end_date",
 )
 
 
@@ -486,7 +495,7 @@ def _pct(gap: Decimal) -> str:
 
 def _matched(row: Row, project: dict, how: str) -> None:
     """The row names this project: list what the procurement data changes in it."""
-    row.project_id = project["id"]
+    row.project_id, row.project = project["id"], project
     changes = {}
     if row.kd_rup and project["kode_rup"] != row.kd_rup:
         changes["kode_rup"] = (project["kode_rup"], row.kd_rup)
@@ -518,13 +527,14 @@ def _matched(row: Row, project: dict, how: str) -> None:
     if changes:
         row.detail += " " + _("Changes: %(changes)s.") % {
             "changes": "; ".join(
-                f"{_field_labels()[name]}: {_shown(old)} → {_shown(new)}"
+                f"{_labels_in(get_language())[name]}: {_shown(old)} → {_shown(new)}"
                 for name, (old, new) in changes.items()
             )
         }
 
 
-def _field_labels() -> dict:
+@functools.lru_cache(maxsize=8)
+def _labels_in(language: str) -> dict:
     return {
         "kode_rup": _("kode RUP"),
         "kode_tender": _("kode tender"),
@@ -558,17 +568,17 @@ def _prepare_new(plan: Plan) -> None:
     """Check what a new project needs, and look up its company and owner (a query per batch)."""
     new_rows = [row for row in plan.rows if row.outcome == Outcome.NEW]
     for row in new_rows:
-        missing = [
-            label
-            for label, present in (
-                (_("the supplier's NPWP"), row.npwp),
-                (_("the contract value"), row.value),
-                (_("the end date"), row.end_date),
-                (_("the owner (satker or KLPD name)"), row.satker_name or row.klpd_name),
-            )
-            if not present
-        ]
-        if missing:
+        if not (row.npwp and row.value and row.end_date and (row.satker_name or row.klpd_name)):
+            missing = [
+                label
+                for label, present in (
+                    (_("the supplier's NPWP"), row.npwp),
+                    (_("the contract value"), row.value),
+                    (_("the end date"), row.end_date),
+                    (_("the owner (satker or KLPD name)"), row.satker_name or row.klpd_name),
+                )
+                if not present
+            ]
             row.reject(
                 _("A contracted package, but a project needs %(missing)s.")
                 % {"missing": ", ".join(str(m) for m in missing)}
@@ -643,8 +653,8 @@ def apply_plan(plan: Plan, *, user, now: datetime, progress=None) -> list[int]:
     history rows, all marked for evaluation. Returns the ids of the projects written."""
     new_rows = [row for row in plan.rows if row.outcome == Outcome.NEW]
     changed_rows = [row for row in plan.rows if row.outcome == Outcome.CHANGED]
-    _create_contractors(new_rows, plan, user=user)
-    _create_work_units(new_rows, plan, user=user)
+    _create_contractors(new_rows, plan, user=user, now=now)
+    _create_work_units(new_rows, plan, user=user, now=now)
     holidays = _holidays_for(new_rows + changed_rows)
     created = _create_projects(new_rows, plan, user=user, now=now, holidays=holidays)
     if progress is not None:
@@ -665,7 +675,7 @@ def _holidays_for(rows: list[Row]) -> set[date]:
     return holidays_between(min(dates), max(dates) + timedelta(days=days * 2 + 60))
 
 
-def _create_contractors(rows: list[Row], plan: Plan, *, user) -> None:
+def _create_contractors(rows: list[Row], plan: Plan, *, user, now) -> None:
     """Companies unknown by NPWP: unconfirmed, source procurement, seated (until someone
     claims the company and says otherwise) in the kab/kota of their first package."""
     first_of = {}
@@ -673,31 +683,30 @@ def _create_contractors(rows: list[Row], plan: Plan, *, user) -> None:
         if row.npwp in plan.new_contractor_npwps:
             first_of.setdefault(row.npwp, row)
     contractors = [
-        Contractor(
-            legal_name=row.supplier or format_npwp(row.npwp),
-            npwp=row.npwp,
-            province_id=row.regency.parent_id,
-            regency=row.regency,
-            source=Contractor.Source.PROCUREMENT,
-        )
+        {
+            "legal_name": row.supplier or format_npwp(row.npwp),
+            "npwp": row.npwp,
+            "province_id": row.regency.parent_id,
+            "regency_id": row.regency.pk,
+            "source": Contractor.Source.PROCUREMENT,
+        }
         for row in first_of.values()
     ]
-    for chunk in _chunks(contractors):
-        bulk_create_with_history(chunk, Contractor, default_user=user)
-    plan.contractor_ids.update(
-        itertools.chain.from_iterable(
-            Contractor.objects.filter(npwp__in=npwps).values_list("npwp", "pk")
-            for npwps in _chunks(list(first_of))
-        )
-    )
+    insert_rows(Contractor, contractors, now=now)
+    for npwps in _chunks(list(first_of)):
+        ids = dict(Contractor.objects.filter(npwp__in=npwps).values_list("npwp", "pk"))
+        plan.contractor_ids.update(ids)
+        write_history(Contractor, list(ids.values()), "+", user=user, now=now)
 
 
-def _create_work_units(rows: list[Row], plan: Plan, *, user) -> None:
+def _create_work_units(rows: list[Row], plan: Plan, *, user, now) -> None:
     first_of = {}
     for row in rows:
         key = _owner_key(row)
         if key not in plan.work_unit_ids:
             first_of.setdefault(key, row)
+    if not first_of:
+        return
     units = [
         WorkUnit(
             name=row.satker_name or row.klpd_name,
@@ -708,7 +717,7 @@ def _create_work_units(rows: list[Row], plan: Plan, *, user) -> None:
         )
         for row in first_of.values()
     ]
-    for unit in bulk_create_with_history(units, WorkUnit, default_user=user) if units else []:
+    for unit in bulk_create_with_history(units, WorkUnit, default_user=user):
         plan.work_unit_ids[_owner_key_of_unit(unit)] = unit.pk
 
 
@@ -738,6 +747,7 @@ def funding_source(row: Row) -> str:
 
 def _create_projects(rows, plan: Plan, *, user, now, holidays) -> list[int]:
     today = timezone.localdate(now)
+    derive = Deriver(holidays)
     projects = []
     for row in rows:
         if row.bast_date and row.bast_date >= row.start_date:
@@ -746,72 +756,223 @@ def _create_projects(rows, plan: Plan, *, user, now, holidays) -> list[int]:
             status = Project.Status.RUNNING
         else:
             status = Project.Status.PLANNED
-        project = Project(
-            contractor_id=plan.contractor_ids[row.npwp],
-            work_unit_id=plan.work_unit_ids[_owner_key(row)],
-            name=row.name,
-            spk_number=row.spk_number,
-            spk_date=row.spk_date,
-            start_date=row.start_date,
-            end_date=row.end_date,
-            status=status,
-            bast_date=row.bast_date if status == Project.Status.FINISHED else None,
-            contract_value=row.value,
-            includes_ppn=True,  # LKPP publishes contract values with PPN
-            funding_source=funding_source(row),
-            province_id=row.regency.parent_id,
-            regency=row.regency,
-            kode_rup=row.kd_rup,
-            kode_tender=row.kd_tender or None,
-            source=Project.Source.PROCUREMENT,
-            created_by=user,
-            current_end_date=row.end_date,
-            needs_evaluation_at=now,
+        base, due = derive(row.value, True, DEFAULT_PPN_RATE, row.spk_date, row.start_date)
+        projects.append(
+            {
+                "contractor_id": plan.contractor_ids[row.npwp],
+                "work_unit_id": plan.work_unit_ids[_owner_key(row)],
+                "name": row.name,
+                "spk_number": row.spk_number,
+                "spk_date": row.spk_date,
+                "start_date": row.start_date,
+                "end_date": row.end_date,
+                "status": status,
+                "bast_date": row.bast_date if status == Project.Status.FINISHED else None,
+                "contract_value": row.value,
+                "includes_ppn": True,  # LKPP publishes contract values with PPN
+                "funding_source": funding_source(row),
+                "province_id": row.regency.parent_id,
+                "regency_id": row.regency.pk,
+                "kode_rup": row.kd_rup,
+                "kode_tender": row.kd_tender or None,
+                "source": Project.Source.PROCUREMENT,
+                "created_by_id": user.pk if user is not None else None,
+                "current_base_value": base,
+                "current_end_date": row.end_date,
+                "registration_due_on": due,
+                "needs_evaluation_at": now,
+            }
         )
-        _derive(project, holidays)
-        projects.append(project)
+    insert_rows(Project, projects, now=now)
     ids = []
-    for chunk in _chunks(projects):
-        created = bulk_create_with_history(chunk, Project, default_user=user)
-        ids.extend(project.pk for project in created)
-    for row, project in zip(rows, projects, strict=True):
-        row.project_id = project.pk
+    # projects_project_unique_spk_per_owner makes (owner, SPK number) a key of the new rows.
+    for chunk in _chunks(rows):
+        found = {
+            (unit_id, number): pk
+            for unit_id, number, pk in Project.objects.filter(
+                work_unit_id__in={plan.work_unit_ids[_owner_key(row)] for row in chunk},
+                spk_number__in={row.spk_number for row in chunk},
+            ).values_list("work_unit_id", "spk_number", "pk")
+        }
+        for row in chunk:
+            row.project_id = found[(plan.work_unit_ids[_owner_key(row)], row.spk_number)]
+        chunk_ids = [row.project_id for row in chunk]
+        write_history(Project, chunk_ids, "+", user=user, now=now)
+        ids.extend(chunk_ids)
     return ids
 
 
-def _derive(project: Project, holidays: set[date]) -> None:
-    """projects.services.refresh_derived_fields, without its query per project."""
-    project.current_base_value = value_before_ppn(
-        project.contract_value, includes_ppn=project.includes_ppn, ppn_rate=project.ppn_rate
-    )
-    project.registration_due_on = registration_due_date(
-        project.spk_date, project.start_date, holidays=holidays
-    )
+DEFAULT_PPN_RATE = Project._meta.get_field("ppn_rate").default
+
+
+class Deriver:
+    """projects.services.refresh_derived_fields for many projects: (DPP, due date) from the
+    values, without a query per project; due dates computed once per (SPK, start) pair."""
+
+    def __init__(self, holidays: set[date]):
+        self.holidays = holidays
+        self.due_dates: dict[tuple[date, date], date] = {}
+
+    def __call__(self, value, includes_ppn, ppn_rate, spk_date, start_date) -> tuple:
+        base = value_before_ppn(value, includes_ppn=includes_ppn, ppn_rate=ppn_rate)
+        key = (spk_date, start_date)
+        if key not in self.due_dates:
+            self.due_dates[key] = registration_due_date(
+                spk_date, start_date, holidays=self.holidays
+            )
+        return base, self.due_dates[key]
+
+
+_UPDATED_FIELDS = (
+    "kode_rup",
+    "kode_tender",
+    "spk_date",
+    "start_date",
+    "end_date",
+    "contract_value",
+    "includes_ppn",
+    "current_base_value",
+    "current_end_date",
+    "registration_due_on",
+    "needs_evaluation_at",
+    "updated_at",
+)
 
 
 def _update_projects(rows, *, user, now, holidays) -> list[int]:
-    fields = {"needs_evaluation_at", "registration_due_on", "updated_at"}
-    projects = []
-    for chunk in _chunks(rows):
-        by_id = Project.objects.in_bulk([row.project_id for row in chunk])
-        for row in chunk:
-            project = by_id[row.project_id]
-            for name, (_old, new) in row.changes.items():
-                if name == "contract_value":
-                    project.contract_value, project.includes_ppn = new, True
-                    fields.update({"contract_value", "includes_ppn", "current_base_value"})
-                else:
-                    setattr(project, name, new)
-                    fields.add(name)
-                if name == "end_date":
-                    project.current_end_date = new  # no addenda (see _matched)
-                    fields.add("current_end_date")
-            _derive(project, holidays)
-            project.needs_evaluation_at, project.updated_at = now, now
-            projects.append(project)
-    for chunk in _chunks(projects):
-        bulk_update_with_history(chunk, Project, sorted(fields), default_user=user)
-    return [project.pk for project in projects]
+    """Each changed project's procurement fields and derived columns, from the values read
+    in the plan: one UPDATE … FROM (VALUES …) per chunk, then its history rows."""
+    derive = Deriver(holidays)
+    values = []
+    for row in rows:
+        project = dict(row.project)
+        for name, (_old, new) in row.changes.items():
+            project[name] = new
+        if "contract_value" in row.changes:
+            project["includes_ppn"] = True
+        if not project["has_amendments"]:
+            project["current_end_date"] = project["end_date"]  # else the addenda decide
+        base, due = derive(
+            project["contract_value"],
+            project["includes_ppn"],
+            project["ppn_rate"],
+            project["spk_date"],
+            project["start_date"],
+        )
+        if project["has_amendments"]:
+            base = project["current_base_value"]
+        project.update(
+            current_base_value=base,
+            registration_due_on=due,
+            needs_evaluation_at=now,
+            updated_at=now,
+        )
+        values.append((project["id"], *(project[name] for name in _UPDATED_FIELDS)))
+    update_rows(Project, _UPDATED_FIELDS, values)
+    ids = [row.project_id for row in rows]
+    for chunk in _chunks(ids):
+        write_history(Project, chunk, "~", user=user, now=now)
+    return ids
+
+
+# --- Set-based writes -------------------------------------------------------------------------
+
+
+def insert_rows(model, rows: list[dict], *, now) -> None:
+    """Rows given as {attname: value} (the others take their defaults) in multi-row statements
+    (COPY on PostgreSQL), through the worker import's writer: building model instances and
+    bulk_create's SQL took most of the import's time (see bench/README.md)."""
+    if not rows:
+        return
+    columns = [column for column in model._meta.concrete_fields if not column.primary_key]
+    defaults = {}
+    for column in columns:
+        stamped = getattr(column, "auto_now", False) or getattr(column, "auto_now_add", False)
+        defaults[column.attname] = now if stamped else column.get_default()
+    # Only datetimes need the backend's adaptation (naive UTC on SQLite); the drivers take
+    # dates, decimals and text as they are.
+    adapt = connection.ops.adapt_datetimefield_value
+    is_datetime = [column.get_internal_type() == "DateTimeField" for column in columns]
+    names = [column.attname for column in columns]
+    values = []
+    for row in rows:
+        merged = {**defaults, **row}
+        values.append(
+            tuple(
+                adapt(merged[name]) if stamp else merged[name]
+                for name, stamp in zip(names, is_datetime, strict=True)
+            )
+        )
+    _insert_values(model, [column.name for column in columns], values)
+
+
+def update_rows(model, fields: tuple[str, ...], values: list[tuple]) -> None:
+    """UPDATE … FROM (VALUES (pk, f1, f2 …), …): many rows, each its own values, per statement.
+    The VALUES columns are column1, column2 … on SQLite and PostgreSQL alike."""
+    if not values:
+        return
+    quote = connection.ops.quote_name
+    meta = model._meta
+    model_fields = [meta.get_field(name) for name in fields]
+    assignments = []
+    for number, column in enumerate(model_fields, start=2):
+        source = f"v.column{number}"
+        if connection.vendor == "postgresql":  # parameters of NULL have no type there
+            source = f"CAST({source} AS {column.db_type(connection)})"
+        assignments.append(f"{quote(column.column)} = {source}")
+    width = len(fields) + 1
+    per_statement = max(
+        1, min(BATCH_SIZE, (connection.features.max_query_params or 65535) // width)
+    )
+    row_sql = "(" + ", ".join(["%s"] * width) + ")"
+    pk_type = "bigint" if connection.vendor == "postgresql" else "integer"
+    key = f"CAST(v.column1 AS {pk_type})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            params = []
+            for row in chunk:
+                params.append(row[0])
+                params.extend(
+                    column.get_db_prep_save(value, connection)
+                    for column, value in zip(model_fields, row[1:], strict=True)
+                )
+            # Table and column names come from _meta; every value is a bound parameter.
+            cursor.execute(
+                f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+                f"FROM (VALUES {', '.join([row_sql] * len(chunk))}) AS v "
+                f"WHERE {quote(meta.db_table)}.{quote(meta.pk.column)} = {key}",
+                params,
+            )
+
+
+def write_history(model, ids: list[int], history_type: str, *, user, now) -> None:
+    """The rows simple_history writes on save() ("+" created, "~" changed), for many rows in
+    one statement, with the import as the reason."""
+    if not ids:
+        return
+    history = model.history.model
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"INSERT INTO {quote(history._meta.db_table)} "  # noqa: S608
+        f"({columns}, history_date, history_change_reason, history_type, history_user_id) "
+        f"SELECT {columns}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
+        f"WHERE {quote(model._meta.pk.column)} IN ({placeholders})"
+    )
+    user_id = user.pk if user is not None else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                connection.ops.adapt_datetimefield_value(now),
+                "Procurement import",
+                history_type,
+                user_id,
+                *ids,
+            ],
+        )
 
 
 def _chunks(items: list, size: int = BATCH_SIZE):

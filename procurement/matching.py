@@ -50,21 +50,33 @@ def gross_value(contract_value: Decimal, *, includes_ppn: bool, ppn_rate: Decima
 
 def best_candidate(row, candidates: list[dict]) -> tuple[dict | None, dict | None, float, Decimal]:
     """(the matching project or None, the closest project tried, its name ratio, its value
-    gap) among the NPWP's `candidates`, so the screen can say why it matched or did not."""
+    gap) among the NPWP's `candidates`, so the screen can say why it matched or did not.
+
+    Names are compared only for values within the tolerance (difflib is the costly part);
+    failing those, the project nearest in value is the one explained.
+    """
     best = closest = None
     best_ratio = closest_ratio = 0.0
     best_gap = closest_gap = Decimal(0)
+    nearest, nearest_gap = None, None
     for candidate in candidates:
         if _codes_conflict(row, candidate):
             continue  # another package of the same company
-        is_match, ratio = names_match(row.name, candidate["name"])
         gap = value_gap(row.value, candidate["gross"])
+        if gap > VALUE_TOLERANCE:
+            if nearest_gap is None or gap < nearest_gap:
+                nearest, nearest_gap = candidate, gap
+            continue
+        is_match, ratio = names_match(row.name, candidate["name"])
         if closest is None or ratio > closest_ratio:
             closest, closest_ratio, closest_gap = candidate, ratio, gap
-        if is_match and gap <= VALUE_TOLERANCE and ratio > best_ratio:
+        if is_match and ratio > best_ratio:
             best, best_ratio, best_gap = candidate, ratio, gap
     if best is not None:
         return best, best, best_ratio, best_gap
+    if closest is None and nearest is not None:
+        closest, closest_gap = nearest, nearest_gap
+        closest_ratio = names_match(row.name, nearest["name"])[1]
     return None, closest, closest_ratio, closest_gap
 
 

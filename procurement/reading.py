@@ -7,6 +7,7 @@ write). Each row becomes a CleanRow, or the reason it is rejected or skipped.
 """
 
 import codecs
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -229,6 +230,7 @@ def clean_code(value) -> str:
     return cell_text(value).lstrip("'")
 
 
+@functools.lru_cache(maxsize=65536)  # a company wins many packages: check its NPWP once
 def clean_npwp(value, *, length: int) -> str:
     """The 16-digit NPWP of a cell; a number lost its leading zeros in a workbook or JSON."""
     if isinstance(value, (int, float)):
@@ -239,6 +241,7 @@ def clean_npwp(value, *, length: int) -> str:
 _TIME_PART = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})[ T][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?$")
 
 
+@functools.lru_cache(maxsize=8192)  # a file holds a few hundred distinct dates
 def clean_any_date(value) -> date:
     """A date cell, DD-MM-YYYY, YYYY-MM-DD, or an ISO timestamp (JSON services write those)."""
     if isinstance(value, datetime):
@@ -257,6 +260,8 @@ def clean_money(value) -> Decimal | None:
             amount = Decimal(str(value))
         except InvalidOperation:
             raise ValidationError(_("Not an amount.")) from None
+    elif isinstance(value, str) and value.isdigit():
+        amount = Decimal(value)  # the common case of an export, without parse_rupiah's rules
     else:
         amount = parse_rupiah(cell_text(value))
     if amount < 0:
@@ -264,5 +269,6 @@ def clean_money(value) -> Decimal | None:
     return amount or None
 
 
+@functools.lru_cache(maxsize=256)
 def is_construction(jenis: str) -> bool:
     return comparable_name(jenis) in CONSTRUCTION_TYPES
