@@ -103,6 +103,11 @@ def kind_of(number: int, rows: int) -> str:
     return "outside"
 
 
+def company_of(number: int, kind: str) -> int:
+    """Rows matching an earlier project belong to a known company; the others to any."""
+    return number % (KNOWN_COMPANIES if kind in ("code", "npwp") else COMPANIES)
+
+
 def package_name(number: int) -> str:
     streets = ("Jalan Ahmad Yani", "Saluran Kali Bekasi", "Gedung Puskesmas", "Jembatan Cikeas")
     return f"Rehabilitasi {streets[number % 4]} Paket {number}"
@@ -118,7 +123,7 @@ def write_file(path: Path, rows: int) -> None:
             value = value_of(number)
             if kind == "code" and number % 2 == 0:
                 value = value * Decimal("1.05")  # an addendum the office did not know of
-            company = number % COMPANIES
+            company = company_of(number, kind)
             contracted = kind != "plan"
             writer.writerow(
                 [
@@ -173,9 +178,9 @@ def make_earlier_projects(regency, rows: int) -> None:
     spk = date(2026, 3, 2)
     for number in range(rows):
         kind = kind_of(number, rows)
-        company = number % COMPANIES
-        if kind not in ("code", "npwp") or company >= KNOWN_COMPANIES:
+        if kind not in ("code", "npwp"):
             continue
+        company = company_of(number, kind)
         value = value_of(number)
         start = spk + timedelta(days=number % 200)
         projects.append(

@@ -309,10 +309,27 @@ def plan_file(fileobj, *, scope: Scope, max_rows: int = MAX_ROWS, progress=None)
     if len(plan.rows) == 0:
         raise reading.ImportRefused(_("The file has no rows."))
     candidates = [row for row in plan.rows if not row.outcome]
+    unmatched = []
     for start in range(0, len(candidates), BATCH_SIZE):
-        _match_batch(candidates[start : start + BATCH_SIZE], scope)
+        unmatched.extend(_match_by_code(candidates[start : start + BATCH_SIZE], scope))
         if progress is not None:
-            progress(min(start + BATCH_SIZE, len(candidates)) // 2)
+            progress(min(start + BATCH_SIZE, len(candidates)) // 3)
+    # By NPWP over the whole file, a chunk of companies per query: each project read once.
+    by_npwp = defaultdict(list)
+    for row in unmatched:
+        if row.npwp and row.value:
+            by_npwp[row.npwp].append(row)
+    npwps = list(by_npwp)
+    for start in range(0, len(npwps), BATCH_SIZE):
+        _match_by_npwp({npwp: by_npwp[npwp] for npwp in npwps[start : start + BATCH_SIZE]}, scope)
+    texts = _texts(get_language())
+    for row in unmatched:
+        if not row.outcome:
+            row.outcome = Outcome.NEW if row.is_contracted else Outcome.PLAN
+            if not row.detail:
+                row.detail = _code_miss(row, texts)
+            if row.outcome == Outcome.PLAN:
+                row.detail += " " + texts["plan"]
     _prepare_new(plan)
     return plan
 
@@ -364,8 +381,8 @@ def _project_rows(queryset) -> list[dict]:
     return rows
 
 
-def _match_batch(rows: list[Row], scope: Scope) -> None:
-    """Match a batch: by code (one query), then by NPWP + name + value (one query)."""
+def _match_by_code(rows: list[Row], scope: Scope) -> list[Row]:
+    """Match a batch by kode tender / kode RUP (one query); returns the rows left unmatched."""
     tenders = {row.kd_tender for row in rows if row.kd_tender}
     rups = {row.kd_rup for row in rows if row.kd_rup}
     by_tender, by_rup = {}, defaultdict(list)
@@ -391,14 +408,18 @@ def _match_batch(rows: list[Row], scope: Scope) -> None:
             )
             continue
         _matched(row, project, how)
-    _match_by_npwp([row for row in unmatched if row.npwp and row.value], scope)
-    for row in unmatched:
-        if not row.outcome:
-            row.outcome = Outcome.NEW if row.is_contracted else Outcome.PLAN
-            if not row.detail:
-                row.detail = _code_miss(row)
-            if row.outcome == Outcome.PLAN:
-                row.detail += " " + _("No contract date or SPMK yet: listed, nothing created.")
+    return unmatched
+
+
+@functools.lru_cache(maxsize=8)
+def _texts(language: str) -> dict:
+    """The texts written on most rows, translated once per language, not once per row."""
+    return {
+        "rup": _("kode RUP %(code)s"),
+        "tender": _("kode tender %(code)s"),
+        "none": _("No project has %(codes)s."),
+        "plan": _("No contract date or SPMK yet: listed, nothing created."),
+    }
 
 
 def _code_match(row: Row, by_tender: dict, by_rup: dict) -> tuple[dict | None, str]:
@@ -440,28 +461,29 @@ def _code_match(row: Row, by_tender: dict, by_rup: dict) -> tuple[dict | None, s
     return None, ""
 
 
-def _code_miss(row: Row) -> str:
+def _code_miss(row: Row, texts: dict) -> str:
     codes = " / ".join(
         part
         for part in (
-            row.kd_rup and _("kode RUP %(code)s") % {"code": row.kd_rup},
-            row.kd_tender and _("kode tender %(code)s") % {"code": row.kd_tender},
+            row.kd_rup and texts["rup"] % {"code": row.kd_rup},
+            row.kd_tender and texts["tender"] % {"code": row.kd_tender},
         )
         if part
     )
-    return _("No project has %(codes)s.") % {"codes": codes}
+    return texts["none"] % {"codes": codes}
 
 
-def _match_by_npwp(rows: list[Row], scope: Scope) -> None:
-    if not rows:
-        return
-    projects = Project.objects.filter(contractor__npwp__in={row.npwp for row in rows})
+def _match_by_npwp(rows_by_npwp: dict[str, list[Row]], scope: Scope) -> None:
+    """Rows that no code matched, against their company's projects in the scope (one query)."""
+    projects = Project.objects.filter(contractor__npwp__in=list(rows_by_npwp))
     if scope.region is not None:
         field_name = "province" if scope.region.is_province else "regency"
         projects = projects.filter(**{field_name: scope.region})
     by_npwp = defaultdict(list)
     for project in _project_rows(projects):
         by_npwp[project["contractor__npwp"]].append(project)
+    texts = _texts(get_language())
+    rows = [row for npwp in rows_by_npwp if npwp in by_npwp for row in rows_by_npwp[npwp]]
     for row in rows:
         candidates = by_npwp.get(row.npwp, [])
         match, closest, ratio, gap = best_candidate(row, candidates)
@@ -472,21 +494,21 @@ def _match_by_npwp(rows: list[Row], scope: Scope) -> None:
                 "gap": _pct(gap),
             }
             _matched(row, match, how)
+        elif closest is not None and ratio is None:
+            row.detail = f"{_code_miss(row, texts)} " + _(
+                "Closest value among the projects of NPWP %(npwp)s: #%(id)d, %(gap)s %% apart: "
+                "not the same package."
+            ) % {"npwp": format_npwp(row.npwp), "id": closest["id"], "gap": _pct(gap)}
         elif closest is not None:
-            row.detail = (
-                _code_miss(row)
-                + " "
-                + _(
-                    "Closest project of NPWP %(npwp)s: #%(id)d, name %(ratio)d %% alike, value "
-                    "%(gap)s %% apart: not the same package."
-                )
-                % {
-                    "npwp": format_npwp(row.npwp),
-                    "id": closest["id"],
-                    "ratio": round(ratio * 100),
-                    "gap": _pct(gap),
-                }
-            )
+            row.detail = f"{_code_miss(row, texts)} " + _(
+                "Closest project of NPWP %(npwp)s: #%(id)d, name %(ratio)d %% alike, value "
+                "%(gap)s %% apart: not the same package."
+            ) % {
+                "npwp": format_npwp(row.npwp),
+                "id": closest["id"],
+                "ratio": round(ratio * 100),
+                "gap": _pct(gap),
+            }
 
 
 def _pct(gap: Decimal) -> str:
@@ -891,7 +913,13 @@ def insert_rows(model, rows: list[dict], *, now) -> None:
         defaults[column.attname] = now if stamped else column.get_default()
     # Only datetimes need the backend's adaptation (naive UTC on SQLite); the drivers take
     # dates, decimals and text as they are.
-    adapt = connection.ops.adapt_datetimefield_value
+    adapted = {None: None}  # the same few datetimes (now) on every row: adapted once
+
+    def adapt(value):
+        if value not in adapted:
+            adapted[value] = connection.ops.adapt_datetimefield_value(value)
+        return adapted[value]
+
     is_datetime = [column.get_internal_type() == "DateTimeField" for column in columns]
     names = [column.attname for column in columns]
     values = []

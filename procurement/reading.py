@@ -218,16 +218,24 @@ def _too_many_rows(max_rows: int) -> str:
 
 
 def cell_text(value) -> str:
+    """The text of a cell, spaces collapsed."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        text = value.strip()
+        if "  " in text or "\n" in text or "\t" in text or "\r" in text:
+            text = " ".join(text.split())
+        return text
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return " ".join(str(value).split())
 
 
 def clean_code(value) -> str:
-    """A kode RUP or kode tender: digits as text (a workbook may store them as numbers)."""
-    return cell_text(value).lstrip("'")
+    """A code (kode RUP, kode tender, KLPD, satker): a workbook may store it as a number."""
+    if isinstance(value, str):
+        return value.strip().lstrip("'")
+    return cell_text(value)
 
 
 @functools.lru_cache(maxsize=65536)  # a company wins many packages: check its NPWP once
