@@ -8,7 +8,7 @@ dropped and recreated) holding a region's earlier projects, writes a CSV of N ro
 e-contract shape of domain.md §7, then runs what an office's upload and confirmation run:
 procurement.services.create_import (the preview) and run_import (what the Celery task calls:
 plan again, then bulk writes in one transaction). A second preview of the same file must find
-nothing to write (idempotence). Prints seconds, rows/s and peak RSS (ru_maxrss) against the
+nothing to write (idempotence). Prints seconds (wall and CPU), rows/s and peak RSS (ru_maxrss) against the
 target of the issue (< 60 s for preview + import); the last line of output is JSON.
 
 The mix of rows: 10 % match an earlier project by kode tender (half of them with a new value),
@@ -211,14 +211,16 @@ def preview_and_import(user, path: Path):
     from procurement.models import ProcurementImport
     from procurement.services import create_import, run_import
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with path.open("rb") as handle:
         run = create_import(upload=File(handle, name=path.name), user=user, language="en")
     checked = time.perf_counter()
     ProcurementImport.objects.filter(pk=run.pk).update(status=ProcurementImport.Status.QUEUED)
     done = run_import(run.pk)
     finished = time.perf_counter()
-    return {"preview_s": checked - started, "import_s": finished - checked}, done
+    # CPU seconds of this process: on a shared machine, the wall time depends on the others.
+    cpu = time.process_time() - cpu_started
+    return {"preview_s": checked - started, "import_s": finished - checked, "cpu_s": cpu}, done
 
 
 def main(argv=None) -> int:
@@ -270,6 +272,7 @@ def main(argv=None) -> int:
         "preview_s": round(figures["preview_s"], 2),
         "import_s": round(figures["import_s"], 2),
         "total_s": round(total, 2),
+        "cpu_s": round(figures["cpu_s"], 2),
         "rows_per_s": round(args.rows / total),
         "peak_rss_mb": round(peak_rss_mb, 1),
         "second_preview_s": round(again_s, 2),
@@ -299,6 +302,7 @@ def main(argv=None) -> int:
         f"total           {total:>7.2f} s  {result['rows_per_s']:,} rows/s"
         f"  target < {TARGET_SECONDS:.0f} s: {'met' if result['meets_target'] else 'MISSED'}"
     )
+    print(f"CPU time        {figures['cpu_s']:>7.2f} s  (this process; the rest waited on others)")
     print(f"peak RSS        {peak_rss_mb:>7.1f} MB")
     print(f"second preview  {again_s:>7.2f} s  (same file: nothing to write)")
     print(json.dumps(result))

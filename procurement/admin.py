@@ -23,7 +23,8 @@ class ProcurementImportAdmin(admin.ModelAdmin):
     search_fields = ["original_name", "office__name"]
     date_hierarchy = "created_at"
     list_select_related = ["office"]
-    exclude = ["file"]  # private; the pages show what matters of it
+    # The file is private and the rows can be 100,000: the office's page lists them by outcome.
+    exclude = ["file", "rows"]
 
     def has_add_permission(self, request):
         return False

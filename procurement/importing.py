@@ -109,6 +109,7 @@ class Scope:
 
     def __init__(self, *, region: Region | None, default_regency: Region | None = None):
         self.region = region
+        self.matched_by: dict[int, int] = {}
         self.default_regency = default_regency
         regencies = list(Region.objects.regencies().select_related("parent"))
         self.by_code = {region.code: region for region in regencies}
@@ -296,6 +297,7 @@ class Plan:
 def plan_file(fileobj, *, scope: Scope, max_rows: int = MAX_ROWS, progress=None) -> Plan:
     """What importing the file would do, row by row, without writing anything."""
     plan = Plan()
+    scope.matched_by = {}  # project id -> the row that matched it: one row per project
     with ExitStack() as stack:
         source = reading.open_rows(fileobj, max_rows=max_rows, stack=stack)
         columns = reading.map_columns(source.header)
@@ -335,18 +337,16 @@ def plan_file(fileobj, *, scope: Scope, max_rows: int = MAX_ROWS, progress=None)
 
 
 def _check_duplicate(row: Row, first_row_of: dict) -> None:
-    """The same package twice in a file (a join gone wrong, two exports pasted together)."""
-    keys = [("tender", row.kd_tender)] if row.kd_tender else [("rup", row.kd_rup)]
-    if row.kd_tender and row.kd_rup and row.is_contracted:
-        keys = [("tender", row.kd_tender)]
-    for key in keys:
-        if key in first_row_of:
-            row.reject(
-                _("The same package (%(code)s) is already on row %(row)d of this file.")
-                % {"code": key[1], "row": first_row_of[key]}
-            )
-            return
-        first_row_of[key] = row.row
+    """The same package twice in a file (a join gone wrong, two exports pasted together): the
+    same kode tender, or the same kode RUP for rows without one."""
+    key = ("tender", row.kd_tender) if row.kd_tender else ("rup", row.kd_rup)
+    if key in first_row_of:
+        row.reject(
+            _("The same package (%(code)s) is already on row %(row)d of this file.")
+            % {"code": key[1], "row": first_row_of[key]}
+        )
+        return
+    first_row_of[key] = row.row
 
 
 _PROJECT_FIELDS = (
@@ -407,7 +407,7 @@ def _match_by_code(rows: list[Row], scope: Scope) -> list[Row]:
                 % {"how": how, "id": project["id"]}
             )
             continue
-        _matched(row, project, how)
+        _matched(row, project, how, scope)
     return unmatched
 
 
@@ -493,7 +493,7 @@ def _match_by_npwp(rows_by_npwp: dict[str, list[Row]], scope: Scope) -> None:
                 "ratio": round(ratio * 100),
                 "gap": _pct(gap),
             }
-            _matched(row, match, how)
+            _matched(row, match, how, scope)
         elif closest is not None and ratio is None:
             row.detail = f"{_code_miss(row, texts)} " + _(
                 "Closest value among the projects of NPWP %(npwp)s: #%(id)d, %(gap)s %% apart: "
@@ -515,8 +515,14 @@ def _pct(gap: Decimal) -> str:
     return f"{gap * 100:.1f}".replace(".", ",")
 
 
-def _matched(row: Row, project: dict, how: str) -> None:
+def _matched(row: Row, project: dict, how: str, scope: Scope) -> None:
     """The row names this project: list what the procurement data changes in it."""
+    if (first := scope.matched_by.setdefault(project["id"], row.row)) != row.row:
+        row.reject(
+            _("%(how)s names project #%(id)d, which row %(row)d of this file already matched.")
+            % {"how": how, "id": project["id"], "row": first}
+        )
+        return
     row.project_id, row.project = project["id"], project
     changes = {}
     if row.kd_rup and project["kode_rup"] != row.kd_rup:

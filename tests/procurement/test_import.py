@@ -203,3 +203,19 @@ def test_a_failure_while_writing_saves_nothing(bekasi_office_user, karya, monkey
     assert Project.objects.count() == 1
     assert Contractor.objects.count() == 1
     assert ProcurementImport.objects.get().status == ProcurementImport.Status.FAILED
+
+
+def test_two_rows_cannot_both_match_one_project(bekasi_office_user, karya):
+    project = karya[1]
+    header = (
+        "kd_tender;nama_paket;jenis_pengadaan;npwp_penyedia;nilai_kontrak;tgl_kontrak;"
+        "tgl_selesai_pekerjaan;nama_satker\n"
+    )
+    line = "{code};Rehabilitasi Jalan Cut Meutia Segmen 1;Pekerjaan Konstruksi;02.000.101.2-432.000;{value};23-02-2026;21-08-2026;Dinas Bina Marga\n"
+    content = header + line.format(code="111", value="1.887.000.000")
+    content += line.format(code="222", value="1.860.000.000")
+    run = check(content.encode("cp1252"), bekasi_office_user, name="semicolons.csv")
+    first, second = run.rows
+    assert (first["outcome"], first["project"]) == ("changed", project.pk)
+    assert second["outcome"] == "rejected"
+    assert f"project #{project.pk}, which row 2 of this file already matched" in second["detail"]
