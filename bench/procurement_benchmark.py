@@ -245,6 +245,8 @@ def main(argv=None) -> int:
     call_command("migrate", verbosity=0)
     regency, user = make_region_and_office()
     make_earlier_projects(regency, args.rows)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as autovacuum would have done on a live database
     projects_before = Project.objects.count()
     path = workdir / "ekontrak.csv"
     write_file(path, args.rows)

@@ -370,7 +370,9 @@ _PROJECT_FIELDS = (
 def _project_rows(queryset) -> list[dict]:
     has_amendments = Exists(Amendment.objects.filter(project=OuterRef("pk")))
     rows = list(
-        queryset.annotate(has_amendments=has_amendments).values(*_PROJECT_FIELDS, "has_amendments")
+        queryset.order_by()  # no sort: the rows go into dicts
+        .annotate(has_amendments=has_amendments)
+        .values(*_PROJECT_FIELDS, "has_amendments")
     )
     for project in rows:
         project["gross"] = gross_value(
