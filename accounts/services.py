@@ -19,7 +19,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -103,6 +103,18 @@ def sign_up_contractor(
     """
     email = normalise_email(email)
     _discard_expired_sign_ups(npwp=npwp, email=email, now=timezone.now())
+    if (claimed := _claimable_company(npwp)) is not None:
+        return _claim_company(
+            claimed,
+            nib=nib,
+            qualification=qualification,
+            address=address,
+            regency=regency,
+            full_name=full_name,
+            email=email,
+            password=password,
+            language=language,
+        )
     contractor = Contractor(
         legal_name=legal_name.strip(),
         npwp=npwp,
@@ -137,6 +149,53 @@ def sign_up_contractor(
     return user
 
 
+def _claimable_company(npwp: str) -> Contractor | None:
+    """A company a procurement import created and nobody speaks for yet: no user at all.
+    Locked, so two people claiming it at once cannot both become its admin."""
+    nobody = ~Exists(ContractorMembership.objects.filter(contractor=OuterRef("pk")))
+    return (
+        Contractor.objects.select_for_update()
+        .filter(nobody, npwp=npwp, source=Contractor.Source.PROCUREMENT)
+        .first()
+    )
+
+
+def _claim_company(contractor: Contractor, *, full_name, email, password, language, **company):
+    """The person's sign-up claims the imported company: they become its admin, and the
+    company waits for the office's confirmation again (accounts:contractor_confirmations).
+    Until then its projects stay hidden from them (ProjectQuerySet.visible_to): anyone can
+    read a winner's NPWP in public procurement data. The imported legal name is kept; the
+    seat, guessed from the first package, and the empty details take what the person typed.
+    """
+    errors = {}
+    nib = company["nib"] or None
+    if nib and Contractor.objects.filter(nib=nib).exclude(pk=contractor.pk).exists():
+        errors["nib"] = _(
+            "A company with this NIB is already registered. Ask your company's admin to invite you."
+        )
+    if email_taken(email):
+        errors["email"] = _(
+            "An account with this email address already exists. Log in, or reset your password."
+        )
+    if errors:
+        raise ValidationError(errors)
+    contractor.nib = contractor.nib or nib
+    contractor.qualification = contractor.qualification or company["qualification"]
+    contractor.address = contractor.address or company["address"].strip()
+    contractor.regency, contractor.province_id = company["regency"], company["regency"].parent_id
+    contractor.contact_name, contractor.email = full_name.strip(), email
+    contractor.confirmed_at = contractor.confirmed_by = None
+    contractor.full_clean()
+    contractor.save()
+    user = _new_user(email=email, full_name=full_name, language=language, is_active=False)
+    _set_password(user, password, field="password")
+    user.save()
+    membership = ContractorMembership(user=user, contractor=contractor, is_company_admin=True)
+    membership.full_clean()
+    membership.save()
+    return user
+
+
 def _discard_expired_sign_ups(*, npwp: str, email: str, now: datetime) -> None:
     """Drop a sign-up whose confirmation link expired unused and that holds this NPWP or address.
 
@@ -157,6 +216,19 @@ def _discard_expired_sign_ups(*, npwp: str, email: str, now: datetime) -> None:
         user_ids = list(contractor.memberships.values_list("user_id", flat=True))
         contractor.delete()  # its memberships and invitations go with it
         User.objects.filter(pk__in=user_ids, is_active=False, last_login=None).delete()
+    # A claim of an imported company whose link expired unused: the company stays (it is the
+    # procurement data's), the claim goes, so the company can be claimed again.
+    stale_claims = ContractorMembership.objects.filter(
+        contractor__npwp=npwp,
+        contractor__source=Contractor.Source.PROCUREMENT,
+        user__is_active=False,
+        user__last_login=None,
+        user__date_joined__lt=cutoff,
+    )
+    user_ids = list(stale_claims.values_list("user_id", flat=True))
+    if user_ids:
+        stale_claims.delete()
+        User.objects.filter(pk__in=user_ids).delete()
 
 
 def _sign_up_conflicts(contractor: Contractor, email: str) -> dict:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "workers",
     "compliance",
     "monitoring",
+    "procurement",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("projects/", include("compliance.urls")),
     path("workers/", include("workers.urls")),
+    path("office/procurement/", include("procurement.urls")),
     path("office/", include("monitoring.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

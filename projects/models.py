@@ -140,6 +140,12 @@ class Contractor(models.Model):
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
 
+    @property
+    def is_claim_pending(self) -> bool:
+        """Claimed from a procurement import, not yet confirmed by an office: its projects
+        stay hidden from its people (ProjectQuerySet.visible_to)."""
+        return self.source == self.Source.PROCUREMENT and self.confirmed_at is None
+
 
 class ContractorMembership(models.Model):
     """A user working for a contractor; the company admin invites and removes colleagues."""
@@ -236,7 +242,11 @@ class ProjectQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         if membership := getattr(user, "contractor_membership", None):
-            return self.filter(contractor_id=membership.contractor_id)
+            # A company claimed from a procurement import shows nothing to its people until
+            # an office confirmed the claim (accounts.services._claim_company).
+            return self.filter(contractor_id=membership.contractor_id).exclude(
+                contractor__source=Contractor.Source.PROCUREMENT, contractor__confirmed_at=None
+            )
         if office := user.office:
             # Equality on an indexed foreign key, not a code prefix: the office is a kab/kota or a province.
             field = "province" if office.region.is_province else "regency"

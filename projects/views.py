@@ -38,11 +38,17 @@ def project_list(request):
     )
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     tariffs, today = TariffBook(), timezone.localdate()
+    contractor = _contractor_of(request.user)
     rows = [(project, portal_status(project, today=today, tariffs=tariffs)) for project in page]
     return render(
         request,
         "projects/project_list.html",
-        {"page": page, "rows": rows, "can_add": _contractor_of(request.user) is not None},
+        {
+            "page": page,
+            "rows": rows,
+            "can_add": contractor is not None,
+            "claim_pending": contractor is not None and contractor.is_claim_pending,
+        },
     )
 
 

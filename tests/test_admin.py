@@ -28,6 +28,7 @@ from compliance.models import (
     UsedUploadLink,
     WarningLetter,
 )
+from procurement.models import ProcurementImport
 from projects.models import Amendment, Contractor, Project
 from projects.services import record_amendment
 from reference.calendar import add_working_days
@@ -117,6 +118,14 @@ def one_of_everything(superuser, contractor_a_user, project_of_contractor_a, bek
         file="worker-imports/x.csv",
         original_name="pekerja.csv",
         file_format=ImportJob.FileFormat.CSV,
+    )
+    ProcurementImport.objects.create(
+        office=bekasi_office_user.office,
+        created_by=bekasi_office_user,
+        file="procurement-imports/x",
+        original_name="ekontrak.json",
+        file_format=ProcurementImport.FileFormat.JSON,
+        kind=ProcurementImport.Kind.CONTRACT,
     )
     Invitation.objects.create(
         contractor=project.contractor,

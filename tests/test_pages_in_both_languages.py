@@ -15,6 +15,8 @@ OFFICE_PAGES = [
     ("monitoring:contractors", None),
     ("monitoring:monev", None),
     ("accounts:contractor_confirmations", None),
+    ("procurement:list", None),
+    ("procurement:upload", None),
     ("projects:detail", "project"),
     ("accounts:password_change", None),
     ("accounts:api_tokens", None),
