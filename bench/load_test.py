@@ -246,6 +246,9 @@ def main(argv=None) -> int:
     url = database_url(args.source_url, args.database)
     copy_database(args.source_url, args.database, fresh=args.fresh)
     configure_django(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # the copy may predate this code's migrations
     enrollments, top_up_s = top_up_enrollments(args.enrollments)
     personas = users_and_pages(args.depth)
 
