@@ -14,6 +14,7 @@ test runs inside it (pytest-django's savepoint), so the world is never left behi
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -55,6 +56,7 @@ def build_world() -> World:
     from compliance import upload_links
     from compliance.evidence import attach_evidence_files
     from compliance.models import ComplianceFlag
+    from procurement.services import create_import as create_procurement_import
     from workers.services import create_import_job, enroll_worker
 
     ensure_reference_data()
@@ -101,6 +103,14 @@ def build_world() -> World:
     colleague = factories.make_contractor_user(
         "matrix.a.staff", contractor=contractor_a, is_company_admin=False
     )
+    corpus = Path(__file__).resolve().parents[1] / "procurement_corpus"
+    procurement_run = create_procurement_import(
+        upload=SimpleUploadedFile(
+            "sirup.csv", (corpus / "sirup_paket_penyedia_kota_bekasi.csv").read_bytes()
+        ),
+        user=world.users["office_a"],
+        language="id",
+    )
     world.api_tokens = {
         persona: account_services.create_api_token(user=user, name="matrix")[1]
         for persona, user in world.users.items()
@@ -108,6 +118,7 @@ def build_world() -> World:
     world.objects = {
         "api_token": account_services.create_api_token(user=owner, name="laptop")[0],
         "contractor": contractor_a,
+        "procurement_import": procurement_run,
         "project": project,
         "registration": registration,
         "evidence": registration.evidence.get(),

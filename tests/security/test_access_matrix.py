@@ -46,6 +46,14 @@ API_SCOPED = SCOPED | {"anonymous": API_DENIED}
 # owner's body reaches validation: a 400 counts as let through).
 API_CONTRACTOR_WRITE = API_SCOPED | dict.fromkeys(["office_a", "office_b", "province"], FORBIDDEN)
 API_WRONG_METHOD = dict.fromkeys(PERSONAS, NOT_ALLOWED)
+# An office's own records (procurement imports): 403 for contractors before any lookup, 404 for
+# every other office, the province's included.
+OFFICE_OWN = dict.fromkeys(PERSONAS, NOT_FOUND) | {
+    "contractor_a": FORBIDDEN,
+    "contractor_b": FORBIDDEN,
+    "office_a": OK,
+    "anonymous": LOGIN,
+}
 # A POST-only action opened with GET (or a GET-only download posted to).
 WRONG_METHOD = dict.fromkeys(PERSONAS, NOT_ALLOWED) | {"anonymous": LOGIN}
 # The office's actions (verify, reject, waive, letters, confirm a company): 403 for contractors.
@@ -185,6 +193,16 @@ MATRIX: dict[str, Entry] = {
         API_WRONG_METHOD,
         API_CONTRACTOR_WRITE,
         ENROLLMENT_BODY,
+    ),
+    # procurement imports: an office's own runs (labour office editors)
+    "procurement:detail": Entry(
+        _to("procurement:detail", "procurement_import"), OFFICE_OWN, OFFICE_OWN
+    ),
+    "procurement:confirm": Entry(
+        _to("procurement:confirm", "procurement_import"), WRONG_METHOD, OFFICE_OWN
+    ),
+    "procurement:status": Entry(
+        _to("procurement:status", "procurement_import"), OFFICE_OWN, OFFICE_OWN
     ),
     # a person's own API token
     "accounts:api_token_revoke": Entry(
