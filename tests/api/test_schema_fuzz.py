@@ -46,7 +46,7 @@ def contractor_token(live_server, contractor_a_user, project_of_contractor_a):
 
 
 FUZZ_SETTINGS = settings(
-    max_examples=12,  # per operation and mode: 24 cases per operation
+    max_examples=8,  # per operation and mode: 16 cases per operation
     deadline=None,
     derandomize=True,
     database=None,
