@@ -118,7 +118,9 @@ def test_a_live_token_name_is_unique_per_person(client, contractor_a_user):
     response, secret = create_on_page(client, "erp")
 
     assert secret is None
-    assert "Anda sudah memiliki token dengan nama ini." in response.content.decode()  # in Indonesian
+    assert (
+        "Anda sudah memiliki token dengan nama ini." in response.content.decode()
+    )  # in Indonesian
 
 
 def test_office_staff_have_tokens_too(client, bekasi_office_user):
