@@ -17,6 +17,14 @@ from . import factories
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+def pytest_configure(config):
+    """Hash test passwords with MD5: PBKDF2 at production strength costs 0.3 s per user here,
+    and the suite creates hundreds of users. Production keeps Django's default hashers."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_runtest_setup(item):
     """A test marked `services("postgres", "redis")` needs those servers. Without them it is
     skipped, unless REQUIRE_SERVICES=1 (CI): then it fails, so CI cannot pass by skipping."""

@@ -2,18 +2,10 @@
 
 import re
 
-import pytest
-
 from reference.identifiers import format_npwp
 from tests import factories
 
 PASSWORD = "Bata-merah-2026!"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Each sign-up hashes a password; PBKDF2's cost is a production concern, not the tests'.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def sign_up_data(**overrides) -> dict:

@@ -126,7 +126,6 @@ def database(postgres_cluster, django_db_blocker, settings, tmp_path):
     """A fresh copy of the template, this process's default connection for the test. Engine
     nudges from this process are off: its own broker is not the private one."""
     settings.PANTAU_NUDGE_ENGINE_ON_COMMIT = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # 2 s a user
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     number = next(_numbers)

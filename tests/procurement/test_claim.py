@@ -19,11 +19,6 @@ User = get_user_model()
 NPWP_MITRA = "0020001020432000"  # CV Mitra Bangun Sejahtera, only in the e-contract file
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def imported_company(bekasi_office_user):
     check_and_run(CONTRACT_JSON, bekasi_office_user)
