@@ -13,6 +13,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -309,8 +310,14 @@ def apply_rule(
     )
     now = Value(clock.now, output_field=DateTimeField())
     escalates = rule in rules.ESCALATING
-    opened = insert_from_select(
-        Flag,
+    insert = partial(
+        open_flags_with_events if connection.vendor == "postgresql" else _open_flags_then_events,
+        clock=clock,
+        run=run,
+    )
+    opened, letters = insert(
+        rule,
+        escalates,
         [
             "project_id",
             "rule",
@@ -359,7 +366,56 @@ def apply_rule(
             _opening_score(rule, clock),
             Value({}, output_field=JSONField()),
         ),
+        project_ids=project_ids,
     )
+    return opened, resolved, letters
+
+
+OPENING_COLUMNS = ["flag_id", "kind", "at", "note", "details", "scan_run_id"]
+
+
+def open_flags_with_events(
+    rule: str, escalates: bool, columns: list[str], rows: QuerySet, *, clock, run, project_ids
+) -> tuple[int, int]:
+    """PostgreSQL: insert the new flags and, from the rows the INSERT returns, their 'opened'
+    events and the letter I due of the violations, in ONE statement (data-modifying CTEs).
+    No second pass over the flag table to find what was just inserted. Returns (opened,
+    letters due)."""
+    select_sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    event = "SELECT id, %s, %s::timestamptz, '', '{}'::jsonb, %s::integer FROM new_flags"
+    events = [event]
+    event_params = [Event.OPENED.value, clock.now, run.pk if run else None]
+    if escalates:
+        # As escalate() writes it for a violation that became one: letter I due from today.
+        events.append(f"{event} WHERE letter_due_step = %s")
+        event_params += [Event.LETTER_DUE.value, clock.now, run.pk if run else None]
+        event_params.append(Flag.Step.LETTER_1.value)
+    # Table and column names are quoted; every value is a parameter.
+    sql = f"""
+        WITH new_flags AS (
+            INSERT INTO {quote(Flag._meta.db_table)} ({", ".join(quote(c) for c in columns)})
+            {select_sql} ON CONFLICT DO NOTHING RETURNING id, letter_due_step
+        ), new_events AS (
+            INSERT INTO {quote(FlagEvent._meta.db_table)}
+                ({", ".join(quote(c) for c in OPENING_COLUMNS)})
+            {" UNION ALL ".join(events)}
+            RETURNING kind
+        )
+        SELECT (SELECT count(*) FROM new_flags),
+               (SELECT count(*) FROM new_events WHERE kind = %s)
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *event_params, Event.LETTER_DUE.value])
+        opened, letters = cursor.fetchone()
+    return opened, letters
+
+
+def _open_flags_then_events(
+    rule: str, escalates: bool, columns: list[str], rows: QuerySet, *, clock, run, project_ids
+) -> tuple[int, int]:
+    """Other databases: insert the flags, then find them again for their events."""
+    opened = insert_from_select(Flag, columns, rows)
     letters = 0
     if opened:
         # The flags this run inserted: opened at its instant and without an 'opened' event yet
@@ -387,7 +443,7 @@ def apply_rule(
                 clock,
                 run,
             )
-    return opened, resolved, letters
+    return opened, letters
 
 
 def escalate(clock: rules.Clock, run: ScanRun | None, project_ids=None) -> int:
