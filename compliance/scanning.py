@@ -40,6 +40,7 @@ from django.utils import timezone
 from projects.models import Project
 
 from . import rules
+from .flag_version import flags_changed
 from .models import ComplianceFlag, FlagEvent, ScanRun, StaleRollup
 
 logger = logging.getLogger(__name__)
@@ -793,6 +794,8 @@ def _clear_marks(seen: list[tuple[int, datetime]]) -> None:
 
 
 def _finish(run: ScanRun, result: ScanResult) -> None:
+    if result.scanned or result.opened or result.resolved or result.escalated:
+        flags_changed()  # the office list's cached ranking
     ScanRun.objects.filter(pk=run.pk).update(
         status=ScanRun.Status.FINISHED,
         error="",

@@ -16,6 +16,7 @@ from projects.services import mark_for_evaluation
 from reference.rupiah import format_rupiah
 
 from .evidence import attach_evidence_files
+from .flag_version import flags_changed
 from .models import ComplianceFlag, FlagEvent, Payment, Registration, Tariff, WarningLetter
 from .rules import ESCALATING
 
@@ -124,6 +125,7 @@ def reject_registration(*, registration: Registration, user, reason: str) -> Reg
 
 
 def _event(flag: ComplianceFlag, kind: str, *, user=None, note: str = "", **details) -> FlagEvent:
+    flags_changed()  # the office list's cached ranking
     return FlagEvent.objects.create(
         flag=flag, kind=kind, at=timezone.now(), actor=user, note=note, details=details
     )

@@ -396,6 +396,9 @@ PANTAU_FULL_SCAN_MINUTES = env.int("PANTAU_FULL_SCAN_MINUTES", default=60)
 # came due (delta scans); a sweep runs when the last one is from an earlier day or this old.
 PANTAU_FULL_SWEEP_HOURS = env.int("PANTAU_FULL_SWEEP_HOURS", default=24)
 PANTAU_INCREMENTAL_BATCH = env.int("PANTAU_INCREMENTAL_BATCH", default=2000)
+# The office list's ranking (by the flags' exposure scores) is cached this long, and dropped at
+# once when the engine or an action changes a flag (compliance.flag_version). 0: no cache.
+PANTAU_RANKING_CACHE_SECONDS = env.int("PANTAU_RANKING_CACHE_SECONDS", default=60)
 # After a change commits, nudge the engine's task so the status is fresh within seconds.
 PANTAU_NUDGE_ENGINE_ON_COMMIT = env.bool("PANTAU_NUDGE_ENGINE_ON_COMMIT", default=True)
 PANTAU_DEFAULT_PPN_RATE = Decimal(env("PANTAU_DEFAULT_PPN_RATE", default="11"))

@@ -488,6 +488,18 @@ class Project(models.Model):
             models.Index(fields=["contractor", "-spk_date"], name="project_contractor"),
             # The unregistered rule compares this column with today on active projects.
             models.Index(fields=["registration_due_on"], name="project_due_on"),
+            # The dashboard's longest-overdue list walks a region's active projects by due
+            # date and stops at the tenth with a violation.
+            models.Index(
+                fields=["regency", "registration_due_on", "id"],
+                name="project_regency_active_due",
+                condition=Q(status__in=["planned", "running"]),
+            ),
+            models.Index(
+                fields=["province", "registration_due_on", "id"],
+                name="project_province_active_due",
+                condition=Q(status__in=["planned", "running"]),
+            ),
             # The incremental evaluation sweeps the few marked rows.
             models.Index(
                 fields=["needs_evaluation_at"],

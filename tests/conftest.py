@@ -45,6 +45,15 @@ def pytest_runtest_setup(item):
         pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def fresh_flag_rankings():
+    """Each test starts under a new flags version: a ranking cached by an earlier test (whose
+    rows were rolled back without an engine run) is never read again."""
+    from compliance.flag_version import _bump
+
+    _bump()
+
+
 def ensure_reference_data():
     """Regions, holidays and the tariff: loaded once, and again after a transactional test
     flushed the tables."""

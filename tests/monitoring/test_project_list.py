@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from compliance.flag_version import flags_changed
 from compliance.models import ComplianceFlag
 from tests import factories
 
@@ -23,6 +24,7 @@ URL = reverse("monitoring:projects")
 def flag(project, rule="unregistered", score=0, **fields):
     now = timezone.now()
     severity = fields.pop("severity", ComplianceFlag.Severity.VIOLATION)
+    flags_changed()  # as the engine does when it writes flags
     return ComplianceFlag.objects.create(
         project=project,
         rule=rule,
@@ -218,3 +220,51 @@ def test_other_orders_page_by_keyset_through_every_project_once(
     assert len(seen) == 5 and len({p.pk for p in seen}) == 5
     values = [getattr(p, key) for p in seen]
     assert values == sorted(values, reverse=descending)
+
+
+# The ranking is cached under the flags version (compliance.flag_version).
+
+
+def test_a_waiver_reorders_the_list_at_once_despite_the_cached_ranking(
+    office, contractor_a, bekasi_office_user
+):
+    from compliance.services import waive_flag
+
+    first = flag(factories.make_project(contractor=contractor_a, name="First"), score=90_000)
+    flag(factories.make_project(contractor=contractor_a, name="Second"), score=1_000)
+    assert names(office.get(URL)) == ["First", "Second"]
+
+    with CaptureQueriesContext(connection) as queries:
+        assert names(office.get(URL)) == ["First", "Second"]
+    assert not any("MAX(" in query["sql"] for query in queries)  # the ranking came cached
+
+    waive_flag(flag=first, user=bekasi_office_user, reason="Dispensasi Disnaker")
+    assert names(office.get(URL)) == ["Second", "First"]  # waived: no longer ranks
+
+
+def test_an_engine_run_drops_the_cached_ranking(office, contractor_a):
+    from compliance.scanning import scan_projects
+
+    project = factories.make_project(contractor=contractor_a, name="Finished since")
+    flag(project, score=90_000)
+    flag(factories.make_project(contractor=contractor_a, name="Still open"), score=1_000)
+    assert names(office.get(URL)) == ["Finished since", "Still open"]
+
+    project.status = project.Status.FINISHED
+    project.bast_date = timezone.localdate()
+    project.save(update_fields=["status", "bast_date"])
+    scan_projects()  # resolves the finished project's flag
+
+    assert names(office.get(URL))[0] == "Still open"
+
+
+def test_the_list_works_without_a_cache(office, contractor_a, settings):
+    settings.CACHES = {  # nothing listens on port 1
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    flag(factories.make_project(contractor=contractor_a, name="Ranked"), score=5)
+
+    assert names(office.get(URL)) == ["Ranked"]
