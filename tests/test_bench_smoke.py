@@ -4,39 +4,19 @@ engine's flag counts must equal the reference counts of its independent bare SQL
 CI runs only this small size; the 1,000,000-project figures are in bench/README.md.
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "bench" / "scan_benchmark.py"
+from tests.benchmarks import run_bench_script
+
 PROJECTS = 3000
 
 
 def run_benchmark(database_url: str) -> dict:
-    # The script configures Django itself (DEBUG=true, its own DATABASE_URL); nothing of the
-    # test run's settings may leak into it.
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG", "SECRET_KEY"}
-    }
-    completed = subprocess.run(
-        [sys.executable, str(SCRIPT), "--projects", str(PROJECTS), "--database-url", database_url],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    figures = run_bench_script(
+        "scan_benchmark.py", "--projects", str(PROJECTS), "--database-url", database_url
     )
-    output = completed.stdout.strip().splitlines()
-    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
-    figures = json.loads(output[-1])
     assert figures["projects"] == PROJECTS
     return figures
 

@@ -2,42 +2,19 @@
 loopback, every persona's pages answer 200, wrk measures each of them idle and while full scans
 run, and nothing fails. CI runs only this; the 1,000,000-project figures are in the README."""
 
-import json
-import os
 import shutil
 import socket
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.benchmarks import run_bench_script
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def run(script: str, *args: str) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG", "SECRET_KEY"}
-    }
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.services("postgres")
@@ -50,7 +27,7 @@ def test_the_load_test_runs_idle_and_during_a_scan_without_errors():
     if database.get("PASSWORD"):
         credentials += ":" + quote(database["PASSWORD"], safe="")
     server = f"postgres://{credentials}@{database.get('HOST') or '127.0.0.1'}:{database.get('PORT') or 5432}"
-    run(
+    run_bench_script(
         "scan_benchmark.py",
         "--projects",
         "1000",
@@ -58,7 +35,7 @@ def test_the_load_test_runs_idle_and_during_a_scan_without_errors():
         f"{server}/pantau_load_smoke_src",
     )
 
-    figures = run(
+    figures = run_bench_script(
         "load_test.py",
         "--source-url", f"{server}/pantau_load_smoke_src",
         "--database", "pantau_load_smoke",

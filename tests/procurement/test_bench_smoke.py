@@ -2,37 +2,19 @@
 the task's path, create what it should, and a second preview must find nothing to write. CI
 runs only this size; the 100,000-row figures are in README.md."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "bench" / "procurement_benchmark.py"
+from tests.benchmarks import run_bench_script
+
 ROWS = 500
 
 
 def run_benchmark(database_url: str) -> dict:
-    # The script configures Django itself; nothing of the test run's settings may leak into it.
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG", "SECRET_KEY"}
-    }
-    completed = subprocess.run(
-        [sys.executable, str(SCRIPT), "--rows", str(ROWS), "--database-url", database_url],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    figures = run_bench_script(
+        "procurement_benchmark.py", "--rows", str(ROWS), "--database-url", database_url
     )
-    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
-    figures = json.loads(completed.stdout.strip().splitlines()[-1])
     assert figures["rows"] == ROWS
     assert figures["counts_ok"] is True
     assert figures["counts"]["new"] == 350 and figures["counts"]["rejected"] == 10

@@ -2,37 +2,17 @@
 task's path and import every row. CI runs only this size; the 50,000-row figures are in
 bench/README.md."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "bench" / "import_benchmark.py"
+from tests.benchmarks import run_bench_script
+
 ROWS = 500
 
 
 def run_benchmark(*args: str) -> dict:
-    # The script configures Django itself; nothing of the test run's settings may leak into it.
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DEBUG", "SECRET_KEY"}
-    }
-    completed = subprocess.run(
-        [sys.executable, str(SCRIPT), "--rows", str(ROWS), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
-    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    figures = run_bench_script("import_benchmark.py", "--rows", str(ROWS), *args, timeout=300)
     assert figures["rows"] == ROWS
     assert figures["counts_ok"] is True
     for key in ("check_s", "import_s", "rows_per_s", "peak_rss_mb"):
