@@ -94,6 +94,7 @@ def run_import(run_id: int, *, now=None) -> ProcurementImport | None:
         run = (
             ProcurementImport.objects.select_for_update(of=("self",))
             .select_related("created_by", "office__region", "default_regency")
+            .defer("rows")  # the preview's outcome per row: replaced, never read here
             .filter(pk=run_id, status=ProcurementImport.Status.QUEUED)
             .first()
         )
