@@ -3,7 +3,7 @@
 Runs on a copy of the scan benchmark's database (1,000,000 projects: bench/scan_benchmark.py),
 topped up to --enrollments enrollments (5,000,000 by default; the extra ones ended, so the
 engine's verdicts do not change). Starts gunicorn with the production configuration
-(docker/gunicorn.conf.py, DEBUG off) on 127.0.0.1, signs in a kab/kota office (Kota Bekasi,
+(docker/gunicorn.conf.py, DEBUG off, Redis as cache and broker: --redis-url) on 127.0.0.1, signs in a kab/kota office (Kota Bekasi,
 32.75), a province office (Jawa Barat, 32) and a contractor, checks that every page answers 200
 for its user, then runs `wrk` on each page for --duration seconds at --connections connections,
 first idle, then while `manage.py scan_compliance` sweeps every project in a loop. wrk reports
@@ -123,10 +123,11 @@ def users_and_pages(depth: int) -> dict:
     from reference.models import Region
 
     def office_user(username, code):
+        # By name: other benchmarks (office_pages_benchmark) add offices of the same region.
         office, _ = Office.objects.get_or_create(
             region=Region.objects.get(code=code),
             kind=Office.Kind.LABOUR_OFFICE,
-            defaults={"name": f"Load test office {code}"},
+            name=f"Load test office {code}",
         )
         user, _ = User.objects.get_or_create(
             username=username, defaults={"office": office, "office_role": User.OfficeRole.EDITOR}
@@ -241,6 +242,11 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--depth", type=int, default=1000, help="row of the deep list page")
     parser.add_argument("--no-scan", action="store_true", help="skip the run during a scan")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/9",
+        help="cache and broker of the server, as in production (default: $REDIS_URL or db 9)",
+    )
     args = parser.parse_args(argv)
 
     url = database_url(args.source_url, args.database)
@@ -260,6 +266,7 @@ def main(argv=None) -> int:
         "SECURE_SSL_REDIRECT": "false",
         "STATIC_MANIFEST": "false",
         "DATABASE_URL": url,
+        "REDIS_URL": args.redis_url,
         "PANTAU_NUDGE_ENGINE_ON_COMMIT": "false",
     }
     base = f"http://127.0.0.1:{args.port}"
@@ -301,7 +308,8 @@ def main(argv=None) -> int:
                         base + path, persona["cookie"], args.connections, args.duration,
                         script.name,
                     )  # fmt: skip
-                    result["target_p95_ms"] = TARGET_MS[scope]
+                    # The p95 targets are for the idle runs; during a scan: no errors.
+                    result["target_p95_ms"] = TARGET_MS[scope] if phase == "idle" else None
                     # No answer within the run is a miss, not a p95 of 0.
                     result["met"] = (result["requests"] > 0 and result["errors"] == 0) and (
                         phase != "idle" or result["p95_ms"] <= TARGET_MS[scope]
