@@ -33,6 +33,7 @@ def test_pages_fail_cleanly_while_postgresql_restarts_and_work_again_without_an_
             assert response.status in (500, 503)
             assert response.seconds < 3
             assert "Rehabilitasi pasar kota" not in response.text
+            assert "Terjadi kesalahan" in response.text  # templates/500.html, no database
         # The process is up all along (what an orchestrator's liveness probe asks).
         assert web.request("GET", "/healthz").status == 200
     finally:
