@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, and the 500 page, carry the request's id.
+    "log_request_id.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -425,14 +427,22 @@ PANTAU_API_RATE_ANONYMOUS = env("PANTAU_API_RATE_ANONYMOUS", default="30/min")
 # Human-readable lines by default; LOG_FORMAT=json gives one JSON object per line (time, level,
 # logger, message, and the exception when there is one) for a log collector.
 LOG_FORMAT = env("LOG_FORMAT", default="plain")
+# Each request gets an id (django-log-request-id): in the X-Request-ID response header, on every
+# log line of the request ("none" outside one, e.g. in Celery tasks) and on the 500 page. An id
+# from the proxy in front is taken only when LOG_REQUEST_ID_HEADER names its header (e.g.
+# HTTP_X_REQUEST_ID); a client's own header is otherwise ignored.
+LOG_REQUEST_ID_HEADER = env("LOG_REQUEST_ID_HEADER", default=None)
+GENERATE_REQUEST_ID_IF_NOT_IN_HEADER = True
+REQUEST_ID_RESPONSE_HEADER = "X-Request-ID"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "log_request_id.filters.RequestIDFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(levelname)s %(name)s %(message)s",
+            "format": "%(levelname)s %(name)s %(request_id)s %(message)s",
             "rename_fields": {"levelname": "level", "name": "logger"},
             "timestamp": "time",  # ISO 8601 in UTC
         },
@@ -440,6 +450,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "filters": ["request_id"],
             "formatter": "json" if LOG_FORMAT == "json" else "plain",
         }
     },

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.views.decorators.http import require_GET
 
 from . import readiness
@@ -33,3 +34,10 @@ def readyz(request):
     }
     is_ready = all(value == "ok" for value in status.values())
     return JsonResponse(status, status=200 if is_ready else 503)
+
+
+def server_error(request):
+    """Django's 500 view, plus the request's id (the log lines of the failure carry it too), so
+    a user can quote it. Plain context: no database, no session, which may be what failed."""
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"request_id": getattr(request, "id", "")}))

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
-from django.views.defaults import server_error
+
+from config.views import server_error
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +62,21 @@ def test_a_stale_form_gets_a_csrf_page_in_indonesian():
 
 def test_the_500_page_renders_without_database_or_session(django_assert_num_queries):
     request = RequestFactory().get("/office/")  # no user, no session: they may be what failed
+    request.id = "3f2b9c"
     with translation.override("id"), django_assert_num_queries(0):
         response = server_error(request)
 
     assert response.status_code == 500
     assert "Terjadi kesalahan" in response.content.decode()
+    assert "3f2b9c" in response.content.decode()
+
+
+@pytest.mark.urls("tests.crashing_urls")
+def test_a_crash_answers_the_500_page_with_the_reference_its_logs_carry():
+    client = Client(raise_request_exception=False)
+
+    response = client.get("/crash/")
+
+    assert response.status_code == 500
+    assert response["X-Request-ID"] in response.content.decode()  # the id of the log lines
+    assert "Rujukan untuk administrator Anda" in response.content.decode()

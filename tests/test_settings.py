@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,7 +105,31 @@ def test_json_logs_are_one_object_per_line_with_time_level_logger_and_message():
 
 def test_logs_are_human_readable_by_default():
     result = run_with(LOG_SOMETHING)
-    assert result.stderr.strip().splitlines()[-1].endswith("WARNING pantau.test scan took 3 s")
+    # "[none]": the request id's place (django-log-request-id), outside a request here.
+    assert (
+        result.stderr.strip().splitlines()[-1].endswith("WARNING pantau.test [none] scan took 3 s")
+    )
+
+
+A_REQUEST_THAT_LOGS = (
+    "import django; django.setup(); from django.test import Client; "
+    "response = Client().get('/no-such-page/'); print(response['X-Request-ID'])"
+)
+
+
+def test_the_log_lines_of_a_request_carry_the_id_its_response_names(tmp_path):
+    result = run_with(
+        A_REQUEST_THAT_LOGS,
+        LOG_FORMAT="json",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+    )
+    request_id = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id), result.stderr[-2000:]
+    records = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    not_found = [record for record in records if record["logger"] == "django.request"]
+    assert not_found, result.stderr[-2000:]
+    assert not_found[-1]["message"] == "Not Found: /no-such-page/"
+    assert not_found[-1]["request_id"] == request_id
 
 
 SENTRY_OPTIONS = (
