@@ -9,7 +9,7 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
 
-from config.api_errors import ERRORS, ApiError, ErrorResponse, not_found
+from config.api_errors import ERRORS, ApiError, ErrorResponse, object_or_not_found
 from config.api_pagination import keyset_page, reject_unknown_parameters
 from config.api_schemas import Id, PageParams, Since, contractor_of, user_of
 from projects.models import Project
@@ -183,9 +183,7 @@ def registration_list(request, filters: Query[RegistrationFilters]):
     tags=["registrations"],
 )
 def registration_detail(request, registration_id: Id):
-    registration = _registrations(request).filter(pk=registration_id).first()
-    if registration is None:
-        raise not_found()
+    registration = object_or_not_found(_registrations(request), registration_id)
     return registration
 
 
@@ -200,9 +198,7 @@ def registration_detail(request, registration_id: Id):
 )
 def registration_create(request, project_id: Id, payload: RegistrationIn):
     contractor_of(request)  # offices read only
-    project = Project.objects.editable_by(user_of(request)).filter(pk=project_id).first()
-    if project is None:
-        raise not_found()
+    project = object_or_not_found(Project.objects.editable_by(user_of(request)), project_id)
     data = {name: value for name, value in payload.dict().items() if value is not None}
     form = RegistrationForm(data, project=project)
     if not form.is_valid():
@@ -293,7 +289,5 @@ def flag_list(request, filters: Query[FlagFilters]):
     tags=["flags"],
 )
 def flag_detail(request, flag_id: Id):
-    flag = _flags(request).filter(pk=flag_id).first()
-    if flag is None:
-        raise not_found()
+    flag = object_or_not_found(_flags(request), flag_id)
     return flag

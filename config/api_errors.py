@@ -50,3 +50,11 @@ ERRORS = {
 def not_found() -> ApiError:
     """Another tenant's object answers like one that does not exist."""
     return ApiError(status=404, code="not_found", message=_("Not found."))
+
+
+def object_or_not_found(queryset, pk):
+    """The object of a caller's scoped queryset, or the 404 of not_found()."""
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise not_found()
+    return found

@@ -11,7 +11,7 @@ from django.db import transaction
 from ninja import Field, Query, Router, Schema, Status
 
 from compliance.models import ComplianceFlag
-from config.api_errors import ERRORS, ApiError, not_found
+from config.api_errors import ERRORS, ApiError, object_or_not_found
 from config.api_pagination import keyset_page
 from config.api_schemas import Id, PageParams, RegionCode, Since, contractor_of, user_of
 from reference.forms import add_service_errors
@@ -132,9 +132,7 @@ def project_list(request, filters: Query[ProjectFilters]):
 
 @router.get("/projects/{project_id}", response={200: ProjectOut, **ERRORS}, summary="A project")
 def project_detail(request, project_id: Id):
-    project = _projects(request).filter(pk=project_id).first()
-    if project is None:
-        raise not_found()
+    project = object_or_not_found(_projects(request), project_id)
     return project
 
 
@@ -228,7 +226,5 @@ def contractor_list(request, filters: Query[ContractorFilters]):
     tags=["contractors"],
 )
 def contractor_detail(request, contractor_id: Id):
-    contractor = _contractors(request).filter(pk=contractor_id).first()
-    if contractor is None:
-        raise not_found()
+    contractor = object_or_not_found(_contractors(request), contractor_id)
     return contractor

@@ -7,7 +7,7 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
 
-from config.api_errors import ERRORS, ApiError, not_found
+from config.api_errors import ERRORS, ApiError, object_or_not_found
 from config.api_pagination import keyset_page
 from config.api_schemas import Id, PageParams, Since, contractor_of, user_of
 from projects.models import Project
@@ -83,9 +83,7 @@ def enrollment_list(request, filters: Query[EnrollmentFilters]):
     summary="An enrollment",
 )
 def enrollment_detail(request, enrollment_id: Id):
-    enrollment = _enrollments(request).filter(pk=enrollment_id).first()
-    if enrollment is None:
-        raise not_found()
+    enrollment = object_or_not_found(_enrollments(request), enrollment_id)
     return enrollment
 
 
@@ -96,9 +94,7 @@ def enrollment_detail(request, enrollment_id: Id):
 )
 def enrollment_create(request, project_id: Id, payload: EnrollmentIn):
     contractor_of(request)  # offices read only
-    project = Project.objects.editable_by(user_of(request)).filter(pk=project_id).first()
-    if project is None:
-        raise not_found()
+    project = object_or_not_found(Project.objects.editable_by(user_of(request)), project_id)
     data = {name: value for name, value in payload.dict().items() if value is not None}
     form = EnrollmentForm(data)
     if not form.is_valid():
