@@ -1,5 +1,5 @@
 """A counter in the shared cache that moves whenever open flags may have changed: every engine
-run and every office or contractor action on a flag bumps it when its transaction commits.
+run and every office or contractor action on a flag bumps it (flags_changed()).
 Pages that rank by the flags (the office list) cache their ranking under the current value, so
 a change shows at once and an unchanged ranking is not recomputed for every request."""
 

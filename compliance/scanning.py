@@ -13,7 +13,6 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -311,12 +310,10 @@ def apply_rule(
     )
     now = Value(clock.now, output_field=DateTimeField())
     escalates = rule in rules.ESCALATING
-    insert = partial(
-        open_flags_with_events if connection.vendor == "postgresql" else _open_flags_then_events,
-        clock=clock,
-        run=run,
+    opener = (
+        open_flags_with_events if connection.vendor == "postgresql" else _open_flags_then_events
     )
-    opened, letters = insert(
+    opened, letters = opener(
         rule,
         escalates,
         [
@@ -367,6 +364,8 @@ def apply_rule(
             _opening_score(rule, clock),
             Value({}, output_field=JSONField()),
         ),
+        clock=clock,
+        run=run,
         project_ids=project_ids,
     )
     return opened, resolved, letters
@@ -385,13 +384,13 @@ def open_flags_with_events(
     select_sql, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
     event = "SELECT id, %s, %s::timestamptz, '', '{}'::jsonb, %s::integer FROM new_flags"
+    run_id = run.pk if run else None
     events = [event]
-    event_params = [Event.OPENED.value, clock.now, run.pk if run else None]
+    event_params = [Event.OPENED.value, clock.now, run_id]
     if escalates:
         # As escalate() writes it for a violation that became one: letter I due from today.
         events.append(f"{event} WHERE letter_due_step = %s")
-        event_params += [Event.LETTER_DUE.value, clock.now, run.pk if run else None]
-        event_params.append(Flag.Step.LETTER_1.value)
+        event_params += [Event.LETTER_DUE.value, clock.now, run_id, Flag.Step.LETTER_1.value]
     # Table and column names are quoted; every value is a parameter.
     sql = f"""
         WITH new_flags AS (

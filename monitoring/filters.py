@@ -19,6 +19,8 @@ from projects.models import Project
 from reference.forms import DateInput, RupiahField
 from reference.models import Region
 
+logger = logging.getLogger(__name__)
+
 PAGE_SIZE = 50
 
 
@@ -120,9 +122,6 @@ class ProjectFilterForm(forms.Form):
         except ValueError:
             pass
         return None
-
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
