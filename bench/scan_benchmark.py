@@ -821,13 +821,12 @@ class BareSQL:
 
     # Fragments over `projects_project p`.
     ACTIVE = "p.status IN ('planned', 'running')"
-    LIVE = (
-        "EXISTS (SELECT 1 FROM compliance_registration r "
-        "WHERE r.project_id = p.id AND r.status <> 'rejected')"
-    )
-    STALE_REJECTION = (
+    # A rejection older than N days with no live registration since.
+    UNANSWERED_REJECTION = (
         "EXISTS (SELECT 1 FROM compliance_registration r WHERE r.project_id = p.id "
-        "AND r.status = 'rejected' AND r.verified_at <= %(rejected_before)s)"
+        "AND r.status = 'rejected' AND r.verified_at <= %(rejected_before)s "
+        "AND NOT EXISTS (SELECT 1 FROM compliance_registration l "
+        "WHERE l.project_id = r.project_id AND l.status <> 'rejected'))"
     )
 
     @staticmethod
@@ -840,15 +839,14 @@ class BareSQL:
         )
 
     def not_covered(self) -> str:
-        return (
-            f"NOT {self.covering('p.id')} "
-            f"AND NOT (p.parent_id IS NOT NULL AND {self.covering('p.parent_id')})"
-        )
+        # NOT EXISTS side by side: anti-joins. (A main project's parent_id is NULL, which
+        # matches no registration.)
+        return f"NOT {self.covering('p.id')} AND NOT {self.covering('p.parent_id')}"
 
     def unregistered_where(self) -> str:
         return (
             f"{self.ACTIVE} AND p.registration_due_on <= %(horizon)s AND {self.not_covered()} "
-            f"AND ({self.LIVE} OR NOT {self.STALE_REJECTION})"
+            f"AND NOT {self.UNANSWERED_REJECTION}"
         )
 
     def due_expression(self) -> str:
@@ -893,8 +891,7 @@ class BareSQL:
             ),
             "rejected": (
                 "SELECT 'violation', COUNT(*) FROM projects_project p "
-                f"WHERE {self.ACTIVE} AND {self.STALE_REJECTION} AND NOT {self.LIVE} "
-                f"AND {self.not_covered()}"
+                f"WHERE {self.ACTIVE} AND {self.UNANSWERED_REJECTION} AND {self.not_covered()}"
             ),
             # At most one live registration per project (a constraint), so "the latest
             # covering registration" is the covering one.

@@ -16,7 +16,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models import ComplianceFlag, Payment, Registration
-from compliance.rules import is_covered
+from compliance.rules import is_covered, not_covered
 from projects.models import Project
 
 from .dashboard import percent
@@ -80,7 +80,7 @@ def unregistered_projects(projects, *, today: date):
     open_flags = ComplianceFlag.objects.filter(resolved_at__isnull=True)
     return (
         projects.filter(status__in=[Project.Status.PLANNED, Project.Status.RUNNING])
-        .exclude(is_covered())
+        .filter(not_covered())
         .filter(registration_due_on__lt=today)
         .select_related("contractor", "work_unit")
         .annotate(
