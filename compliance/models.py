@@ -627,6 +627,18 @@ class FlagEvent(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def description(self) -> str:
+        """The kind, and for a flag that opened as a violation the letter that came due with it
+        (one event: scanning.open_flags_with_events)."""
+        step = (self.details or {}).get("letter_due_step")
+        if self.kind == self.Kind.OPENED and step:
+            return _("%(event)s; %(letter)s due") % {
+                "event": self.get_kind_display(),
+                "letter": WarningLetter.Step(step).label,
+            }
+        return self.get_kind_display()
+
 
 class WarningLetter(models.Model):
     """A warning letter (surat teguran) or sanction recommendation that was sent.

@@ -247,8 +247,8 @@ def apply_rule(
     letters due). With `needs` (plan_rules), each step changes exactly the planned projects
     and the rule's queryset is built only to open flags.
 
-    A violation opens with its exposure score, letter I due today (escalate() would say so in
-    the same run) and its 'opened' and 'letter_due' events, so nothing UPDATEs it again."""
+    A violation opens with its exposure score and letter I due today (escalate() would say so
+    in the same run), which its 'opened' event records, so nothing UPDATEs it again."""
     open_flags = _open_flags(rule, project_ids)
     warnings = open_flags.filter(severity=Flag.Severity.WARNING)
     violations = open_flags.filter(severity=Flag.Severity.VIOLATION)
@@ -378,19 +378,12 @@ def open_flags_with_events(
     rule: str, escalates: bool, columns: list[str], rows: QuerySet, *, clock, run, project_ids
 ) -> tuple[int, int]:
     """PostgreSQL: insert the new flags and, from the rows the INSERT returns, their 'opened'
-    events and the letter I due of the violations, in ONE statement (data-modifying CTEs).
-    No second pass over the flag table to find what was just inserted. Returns (opened,
-    letters due)."""
+    events, in ONE statement (data-modifying CTEs): no second pass over the flag table to find
+    what was just inserted. A violation that opens with letter I due says so in its 'opened'
+    event (details.letter_due_step): one event for one transition, not a second row per flag.
+    Returns (opened, letters due)."""
     select_sql, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
-    event = "SELECT id, %s, %s::timestamptz, '', '{}'::jsonb, %s::integer FROM new_flags"
-    run_id = run.pk if run else None
-    events = [event]
-    event_params = [Event.OPENED.value, clock.now, run_id]
-    if escalates:
-        # As escalate() writes it for a violation that became one: letter I due from today.
-        events.append(f"{event} WHERE letter_due_step = %s")
-        event_params += [Event.LETTER_DUE.value, clock.now, run_id, Flag.Step.LETTER_1.value]
     # Table and column names are quoted; every value is a parameter.
     sql = f"""
         WITH new_flags AS (
@@ -399,14 +392,18 @@ def open_flags_with_events(
         ), new_events AS (
             INSERT INTO {quote(FlagEvent._meta.db_table)}
                 ({", ".join(quote(c) for c in OPENING_COLUMNS)})
-            {" UNION ALL ".join(events)}
-            RETURNING kind
+            SELECT id, %s, %s::timestamptz, '',
+                CASE WHEN letter_due_step > 0
+                THEN jsonb_build_object('letter_due_step', letter_due_step)
+                ELSE '{{}}'::jsonb END,
+                %s::integer
+            FROM new_flags
         )
-        SELECT (SELECT count(*) FROM new_flags),
-               (SELECT count(*) FROM new_events WHERE kind = %s)
+        SELECT count(*), count(*) FILTER (WHERE letter_due_step > 0) FROM new_flags
     """  # noqa: S608
+    run_id = run.pk if run else None
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *event_params, Event.LETTER_DUE.value])
+        cursor.execute(sql, [*params, Event.OPENED.value, clock.now, run_id])
         opened, letters = cursor.fetchone()
     return opened, letters
 
@@ -414,35 +411,27 @@ def open_flags_with_events(
 def _open_flags_then_events(
     rule: str, escalates: bool, columns: list[str], rows: QuerySet, *, clock, run, project_ids
 ) -> tuple[int, int]:
-    """Other databases: insert the flags, then find them again for their events."""
+    """Other databases: insert the flags, then find them again for their 'opened' events (with
+    letter I due for the violations of an escalating rule, as on PostgreSQL)."""
     opened = insert_from_select(Flag, columns, rows)
     letters = 0
     if opened:
         # The flags this run inserted: opened at its instant and without an 'opened' event yet
         # (a run repeated with the same clock must not log earlier flags again).
         just_opened = _open_flags(rule, project_ids).filter(opened_at=clock.now)
-        _events_from(
-            just_opened.exclude(
-                Exists(FlagEvent.objects.filter(flag=OuterRef("pk"), kind=Event.OPENED))
-            ),
-            Event.OPENED,
-            clock,
-            run,
+        just_opened = just_opened.exclude(
+            Exists(FlagEvent.objects.filter(flag=OuterRef("pk"), kind=Event.OPENED))
         )
+        letter_due = Q(letter_due_step__gt=0)
         if escalates:
-            # Then their letter I, as escalate() writes it for a violation that became one.
             letters = _events_from(
-                just_opened.filter(
-                    severity=Flag.Severity.VIOLATION,
-                    escalation_step=0,
-                    letter_due_step=Flag.Step.LETTER_1,
-                ).exclude(
-                    Exists(FlagEvent.objects.filter(flag=OuterRef("pk"), kind=Event.LETTER_DUE))
-                ),
-                Event.LETTER_DUE,
+                just_opened.filter(letter_due),
+                Event.OPENED,
                 clock,
                 run,
+                letter_due_step=Flag.Step.LETTER_1.value,
             )
+        _events_from(just_opened.exclude(letter_due), Event.OPENED, clock, run)
     return opened, letters
 
 

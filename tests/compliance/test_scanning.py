@@ -44,6 +44,27 @@ def test_a_second_scan_at_the_same_state_changes_nothing(overdue):
     assert second.open_total == first.open_total
 
 
+def test_a_violation_opens_with_letter_i_due_in_one_event_that_the_project_page_shows(
+    overdue, client, bekasi_office_user
+):
+    result = scan_projects(now=at(overdue.registration_due_on + timedelta(days=1)))
+    flag = only(overdue, Rule.UNREGISTERED)
+    assert (flag.severity, flag.letter_due_step, result.escalated) == ("violation", 1, 1)
+    assert list(flag.events.values_list("kind", "details")) == [
+        (FlagEvent.Kind.OPENED, {"letter_due_step": 1})
+    ]
+
+    client.force_login(bekasi_office_user)
+    page = client.get(overdue.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Dibuka; Surat teguran I jatuh tempo" in page
+
+
+def test_a_warning_opens_with_a_plain_opened_event(overdue):
+    scan_projects(now=at(overdue.registration_due_on - timedelta(days=1)))
+    flag = only(overdue, Rule.UNREGISTERED)
+    assert list(flag.events.values_list("kind", "details")) == [(FlagEvent.Kind.OPENED, {})]
+
+
 def test_the_lifecycle_opens_escalates_resolves_and_reopens_with_history(
     overdue, bekasi_office_user
 ):

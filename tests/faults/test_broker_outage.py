@@ -111,8 +111,7 @@ def test_redis_down_while_a_contractor_saves_a_registration(
     flag.refresh_from_db()
     assert flag.resolved_at is not None and flag.resolution == ComplianceFlag.Resolution.AUTO
     assert list(flag.events.values_list("kind", flat=True).order_by("pk")) == [
-        FlagEvent.Kind.OPENED,
-        FlagEvent.Kind.LETTER_DUE,
+        FlagEvent.Kind.OPENED,  # as a violation, letter I due with it
         FlagEvent.Kind.RESOLVED,
     ]
     assert ScanRun.objects.filter(resolved__gt=0).count() == 1
