@@ -968,6 +968,30 @@ def engine_session_settings() -> None:
         tune()
 
 
+def wal_bytes() -> int | None:
+    """PostgreSQL: a CHECKPOINT, then the WAL position in bytes. The WAL a statement writes
+    after a checkpoint (its rows, index entries and the first image of every page it touches)
+    measures its work whatever the machine's speed: timings swung 2x from one run to the next
+    on a shared host (bench/README.md). None on SQLite, or when the role may not checkpoint."""
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute("CHECKPOINT")
+        except DatabaseError:
+            return None
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")
+        return cursor.fetchone()[0]
+
+
+def wal_mb(before: int | None) -> float | None:
+    after = wal_bytes()
+    return None if before is None or after is None else round((after - before) / 2**20, 1)
+
+
 def timed_transaction(work) -> tuple[float, float, object]:
     """Run work() in a transaction; returns (seconds without commit, with commit, result)."""
     from django.db import transaction
@@ -1167,7 +1191,9 @@ def measure(args, meta: dict) -> dict:
         started = time.perf_counter()
         found = bare.count_unregistered()
         counts.append(time.perf_counter() - started)
+        wal = wal_bytes()
         statement, committed, inserted = timed_transaction(bare.insert_unregistered)
+        figures["bare_insert_wal_mb"] = wal_mb(wal)
         inserts.append((statement, committed))
         checks.append(
             (
@@ -1178,10 +1204,12 @@ def measure(args, meta: dict) -> dict:
         )
         reset_engine_tables()
         log = engine_log if turn == args.repeat - 1 else StatementLog()
+        wal = wal_bytes()
         with connection.execute_wrapper(log):
             statement, committed, outcome = timed_transaction(
                 lambda: scanning.apply_rule(ComplianceFlag.Rule.UNREGISTERED, clock, None)
             )
+        figures["engine_unregistered_wal_mb"] = wal_mb(wal)
         opened = outcome[0]  # (opened, resolved, …)
         engine_parts.append((statement, committed))
         checks.append(
@@ -1216,6 +1244,7 @@ def measure(args, meta: dict) -> dict:
     gc.collect()
     rss_before = maxrss_mb()
     tracemalloc.start()
+    wal = wal_bytes()
     with timed_parts(parts), connection.execute_wrapper(scan_log):
         started = time.perf_counter()
         first = scanning.scan_projects(now=NOW)
@@ -1224,6 +1253,7 @@ def measure(args, meta: dict) -> dict:
     tracemalloc.stop()
     figures.update(
         first_scan_s=round(first_s, 3),
+        first_scan_wal_mb=wal_mb(wal),
         first_scan_rows_per_s=round(n / first_s),
         first_scan_result=first.as_json(),
         first_scan_parts={k: round(v, 3) for k, v in sorted(parts.items(), key=lambda i: -i[1])},
@@ -1391,6 +1421,17 @@ def report(figures: dict, meta: dict) -> None:
         ("  RSS before the scan", figures["rss_before_scan_mb"], "MB", ""),
         ("tracemalloc peak during the first scan", figures["tracemalloc_peak_mb"], "MB", ""),
     ]
+    if figures.get("first_scan_wal_mb") is not None:
+        lines += [
+            ("WAL written: bare INSERT (`unregistered`)", figures["bare_insert_wal_mb"], "MB", ""),
+            (
+                "WAL written: engine `unregistered` alone",
+                figures["engine_unregistered_wal_mb"],
+                "MB",
+                "",
+            ),
+            ("WAL written: first full scan", figures["first_scan_wal_mb"], "MB", ""),
+        ]
     for name, value, unit, target in lines:
         shown = f"{value:,}" if isinstance(value, int) else f"{value}"
         verdict = ""
