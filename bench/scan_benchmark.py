@@ -1310,12 +1310,16 @@ def measure(args, meta: dict) -> dict:
     # (3) After 100 projects got registered.
     changed = unregistered_violations(100)
     register(changed, at=NOW + timedelta(hours=1, minutes=30))
-    parts = {}
-    with timed_parts(parts):
+    parts, delta_log = {}, StatementLog()
+    with timed_parts(parts), connection.execute_wrapper(delta_log):
         started = time.perf_counter()
         after = scanning.scan_projects(now=NOW + timedelta(hours=2))
         figures["rescan_100_changed_s"] = round(time.perf_counter() - started, 3)
     figures["rescan_100_changed_result"] = after.as_json()
+    figures["rescan_100_changed_parts"] = {
+        k: round(v, 3) for k, v in sorted(parts.items(), key=lambda i: -i[1])
+    }
+    figures["rescan_100_changed_top"] = delta_log.top(6)
     checks.append(
         (
             f"re-scan after {len(changed)} changes resolves them",
