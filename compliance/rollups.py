@@ -51,6 +51,9 @@ def refresh_rollups(day: date, *, regency_ids=None) -> int:
             value_total=Sum("current_base_value"),
             value_covered=Sum("current_base_value", filter=covered),
             contribution_due=Sum(rules.contribution_due_expression()),
+            # What was paid: the payments of the live registrations (payments_total), read
+            # through the same join rather than by a second pass over the registrations.
+            contribution_paid=Sum("live__payments_total"),
         )
         .order_by()
     ):
@@ -69,14 +72,6 @@ def refresh_rollups(day: date, *, regency_ids=None) -> int:
         Q()
         if regency_ids is None
         else Q(project__in=Project.objects.filter(regency_id__in=regency_ids).values("pk"))
-    )
-    # What was paid: the payments of live registrations, summed per registration (payments_total).
-    paid = dict(
-        Registration.objects.filter(scope, project__parent__isnull=True)
-        .exclude(status=Status.REJECTED)
-        .values_list("project__regency_id")
-        .annotate(total=Sum("payments_total"))
-        .order_by()
     )
     workers = dict(
         Enrollment.objects.active()
@@ -123,7 +118,7 @@ def refresh_rollups(day: date, *, regency_ids=None) -> int:
                 value_total=row.get("value_total") or Decimal(0),
                 value_covered=row.get("value_covered") or Decimal(0),
                 contribution_due=row.get("contribution_due") or Decimal(0),
-                contribution_paid=paid.get(regency_id) or Decimal(0),
+                contribution_paid=row.get("contribution_paid") or Decimal(0),
                 workers_enrolled=workers.get(regency_id, 0),
                 open_flags=by_rule.get(regency_id, {}),
                 open_by_step=by_step.get(regency_id, {}),

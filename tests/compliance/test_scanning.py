@@ -229,6 +229,16 @@ def test_the_scan_keeps_a_daily_rollup_per_kab_kota(overdue, project_of_contract
     assert tanbu.contribution_paid == tanbu.contribution_due == 1375000
 
 
+def test_the_rollup_counts_only_what_was_paid_on_the_live_registration(overdue, bekasi_office_user):
+    rejected = register(overdue)  # paid in full, then rejected
+    services.reject_registration(registration=rejected, user=bekasi_office_user, reason="Palsu")
+    register(overdue, amount=1000)
+    scan_projects(now=at(overdue.registration_due_on + timedelta(days=1)))
+    bekasi = RegionDailyRollup.objects.get(regency__code="32.75")
+    assert rejected.payments.exists()
+    assert bekasi.contribution_paid == 1000
+
+
 def test_scan_runs_are_recorded_with_their_counts(overdue):
     result = scan_projects(now=at(overdue.registration_due_on + timedelta(days=1)))
     run = ScanRun.objects.get(pk=result.run_id)
