@@ -280,3 +280,22 @@ class TestUnverified:
         services.verify_registration(registration=registration, user=bekasi_office_user)
         scan_projects(now=at(add_working_days(created, 11), 12))
         assert not open_flags(project, Rule.UNVERIFIED).exists()
+
+
+@pytest.mark.services("postgres")
+@pytest.mark.parametrize("rule", [Rule.UNREGISTERED, Rule.REJECTED])
+def test_coverage_and_rejection_conditions_are_anti_joins_not_per_project_subplans(rule, db):
+    """A NOT over OR'd EXISTS stays a subplan per project, which PostgreSQL costs as an index
+    probe per row: over a million projects it then chose a dashboard index and read the table
+    at random (bench/README.md, 2026-12-01). Written as NOT EXISTS side by side, each condition
+    is a join whatever the table's size."""
+    from django.db import connection
+
+    from compliance import rules
+
+    sql, params = rules.RULES[rule](rules.Clock.at(at(SPK)), None).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Anti Join" in plan
+    assert "SubPlan" not in plan
