@@ -315,7 +315,6 @@ def apply_rule(
     )
     opened, letters = opener(
         rule,
-        escalates,
         [
             "project_id",
             "rule",
@@ -375,7 +374,7 @@ OPENING_COLUMNS = ["flag_id", "kind", "at", "note", "details", "scan_run_id"]
 
 
 def open_flags_with_events(
-    rule: str, escalates: bool, columns: list[str], rows: QuerySet, *, clock, run, project_ids
+    rule: str, columns: list[str], rows: QuerySet, *, clock, run, project_ids
 ) -> tuple[int, int]:
     """PostgreSQL: insert the new flags and, from the rows the INSERT returns, their 'opened'
     events, in ONE statement (data-modifying CTEs): no second pass over the flag table to find
@@ -409,7 +408,7 @@ def open_flags_with_events(
 
 
 def _open_flags_then_events(
-    rule: str, escalates: bool, columns: list[str], rows: QuerySet, *, clock, run, project_ids
+    rule: str, columns: list[str], rows: QuerySet, *, clock, run, project_ids
 ) -> tuple[int, int]:
     """Other databases: insert the flags, then find them again for their 'opened' events (with
     letter I due for the violations of an escalating rule, as on PostgreSQL)."""
@@ -423,7 +422,7 @@ def _open_flags_then_events(
             Exists(FlagEvent.objects.filter(flag=OuterRef("pk"), kind=Event.OPENED))
         )
         letter_due = Q(letter_due_step__gt=0)
-        if escalates:
+        if rule in rules.ESCALATING:
             letters = _events_from(
                 just_opened.filter(letter_due),
                 Event.OPENED,
