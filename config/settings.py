@@ -401,6 +401,9 @@ PANTAU_INCREMENTAL_BATCH = env.int("PANTAU_INCREMENTAL_BATCH", default=2000)
 # The office list's ranking (by the flags' exposure scores) is cached this long, and dropped at
 # once when the engine or an action changes a flag (compliance.flag_version). 0: no cache.
 PANTAU_RANKING_CACHE_SECONDS = env.int("PANTAU_RANKING_CACHE_SECONDS", default=60)
+# The office list's filter form, rendered, is cached this long per scope, query and language
+# (monitoring.filters.rendered_filter_form); a renamed region shows after it. 0: no cache.
+PANTAU_FILTER_FORM_CACHE_SECONDS = env.int("PANTAU_FILTER_FORM_CACHE_SECONDS", default=600)
 # After a change commits, nudge the engine's task so the status is fresh within seconds.
 PANTAU_NUDGE_ENGINE_ON_COMMIT = env.bool("PANTAU_NUDGE_ENGINE_ON_COMMIT", default=True)
 PANTAU_DEFAULT_PPN_RATE = Decimal(env("PANTAU_DEFAULT_PPN_RATE", default="11"))

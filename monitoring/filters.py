@@ -11,6 +11,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from compliance.flag_version import flags_version
@@ -87,6 +90,7 @@ class ProjectFilterForm(forms.Form):
 
     def __init__(self, *args, scope_region: Region | None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.scope_region = scope_region
         regencies = Region.objects.regencies()
         if scope_region is not None and scope_region.is_province:
             self.fields["regency"].queryset = regencies.filter(parent=scope_region)
@@ -270,6 +274,30 @@ def cached_ranking(ranked) -> list[dict]:
         logger.warning("office list ranking not cached", exc_info=True)
         rows = list(ranked)
     return rows
+
+
+def rendered_filter_form(form: ProjectFilterForm, query: str) -> str:
+    """The filter form's HTML, cached by language, scope and query string (without the page
+    cursor, which the form does not show) for PANTAU_FILTER_FORM_CACHE_SECONDS. Rendering its
+    widgets (a select per choice list, the region choices from the database) was more than half
+    of the list's template time. Bound values and errors follow from the query alone."""
+    timeout = settings.PANTAU_FILTER_FORM_CACHE_SECONDS
+    scope = form.scope_region.pk if form.scope_region else "all"
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    key = f"monitoring:filter-form:{get_language()}:{scope}:{digest}"
+    try:
+        html = cache.get(key) if timeout else None
+    except Exception:  # the cache is never required for correctness
+        logger.warning("office list filter form not cached", exc_info=True)
+        html, timeout = None, 0
+    if html is None:
+        html = render_to_string("monitoring/_project_filters.html", {"form": form})
+        try:
+            if timeout:
+                cache.set(key, html, timeout=timeout)
+        except Exception:
+            logger.warning("office list filter form not cached", exc_info=True)
+    return mark_safe(html)  # noqa: S308 - our own template's output
 
 
 def page_after(projects, cursor, size: int | None = None) -> ProjectPage:

@@ -33,6 +33,7 @@ from .filters import (
     page_after,
     page_sorted,
     ranked_projects,
+    rendered_filter_form,
 )
 
 EXPORT_LIMIT = 100_000  # rows per export; a wider scope is narrowed with the filters
@@ -108,14 +109,15 @@ def project_list(request):
         )
     query = request.GET.copy()
     query.pop("after", None)
+    query = query.urlencode()
     return render(
         request,
         "monitoring/project_list.html",
         {
-            "form": form,
+            "filter_form": rendered_filter_form(form, query),
             "rows": rows,
             "next_cursor": page.next_cursor,
-            "query": query.urlencode(),
+            "query": query,
             "first_page": not data.get("after"),
         },
     )

@@ -3,6 +3,7 @@ pages, and formula-safe exports."""
 
 import csv
 import io
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -268,3 +269,61 @@ def test_the_list_works_without_a_cache(office, contractor_a, settings):
     flag(factories.make_project(contractor=contractor_a, name="Ranked"), score=5)
 
     assert names(office.get(URL)) == ["Ranked"]
+
+
+# The filter form is rendered once per scope, query and language (PANTAU_FILTER_FORM_CACHE_SECONDS).
+
+
+@pytest.fixture
+def filter_form_cache(settings):
+    settings.PANTAU_FILTER_FORM_CACHE_SECONDS = 600
+    return uuid.uuid4().hex[:8]  # a query no earlier run has cached
+
+
+def test_the_filter_form_shows_each_query_and_comes_from_the_cache_the_second_time(
+    office, contractor_a, filter_form_cache
+):
+    factories.make_project(contractor=contractor_a, name=f"Jalan {filter_form_cache}")
+    query = {"q": filter_form_cache, "spk_from": "someday"}
+
+    first = office.get(URL, query).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        second = office.get(URL, query).content.decode()
+
+    assert f'value="{filter_form_cache}"' in first
+    assert "Enter a valid date." in first
+    form = first[
+        first.index('<form method="get"') : first.index(
+            "</form>", first.index('<form method="get"')
+        )
+    ]
+    assert form in second  # the same form, values and error
+    # Kota Bekasi's districts fill a select: rendered the first time only.
+    district_choices = [
+        query["sql"]
+        for query in queries
+        if 'FROM "reference_region"' in query["sql"] and '"parent_id" =' in query["sql"]
+    ]
+    assert district_choices == []
+    other = office.get(URL, {"q": "another " + filter_form_cache}).content.decode()
+    assert f'value="another {filter_form_cache}"' in other
+    assert "Enter a valid date." not in other
+
+
+def test_the_cached_filter_form_follows_the_language(office, bekasi_office_user, filter_form_cache):
+    query = {"q": filter_form_cache}
+    assert "Funding source" in office.get(URL, query).content.decode()
+    bekasi_office_user.preferred_language = "id"
+    bekasi_office_user.save(update_fields=["preferred_language"])
+    assert "Sumber dana" in office.get(URL, query).content.decode()
+
+
+def test_the_filter_form_shows_without_a_cache(office, settings, filter_form_cache):
+    settings.CACHES = {  # nothing listens on port 1
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    content = office.get(URL, {"q": filter_form_cache}).content.decode()
+    assert f'value="{filter_form_cache}"' in content
