@@ -15,6 +15,7 @@ from projects.models import Contractor, ContractorMembership
 from reference.forms import add_service_errors
 
 from . import services
+from .backends import BACKEND
 from .forms import AcceptInvitationForm, ApiTokenForm, EmailForm, InvitationForm, SignUpForm
 from .models import ApiToken, Invitation
 
@@ -56,7 +57,7 @@ def sign_up_confirm(request, token):
         except ValidationError as error:
             check = services.ConfirmationCheck(None, error.code)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=BACKEND)
             messages.success(request, _("Your email address is confirmed. Welcome!"))
             return redirect("home")
     return render(request, "accounts/sign_up_confirm.html", {"problem": check.problem})
@@ -186,7 +187,7 @@ def invitation_accept(request, token):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=BACKEND)
             messages.success(
                 request, _("Welcome to %s in Pantau Jakon.") % invitation.contractor.legal_name
             )

@@ -135,7 +135,7 @@ PANTAU_INVITATION_DAYS = env.int("PANTAU_INVITATION_DAYS", default=7)
 # Axes checks first and refuses every attempt, right password or not, while a lockout lasts.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.UserBackend",  # ModelBackend that loads office and membership with the user
 ]
 # Locked by the pair (username, IP address): a guesser cannot keep trying one account, and one
 # person's typos do not lock the others behind the same office NAT. Behind a reverse proxy the
