@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.db.models import Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +19,7 @@ from compliance.flag_version import flags_version
 from compliance.models import ComplianceFlag, Registration
 from projects.models import Project
 from reference.forms import DateInput, RupiahField
+from reference.fragments import cached_fragment
 from reference.models import Region
 
 logger = logging.getLogger(__name__)
@@ -281,23 +281,13 @@ def rendered_filter_form(form: ProjectFilterForm, query: str) -> str:
     cursor, which the form does not show) for PANTAU_FILTER_FORM_CACHE_SECONDS. Rendering its
     widgets (a select per choice list, the region choices from the database) was more than half
     of the list's template time. Bound values and errors follow from the query alone."""
-    timeout = settings.PANTAU_FILTER_FORM_CACHE_SECONDS
     scope = form.scope_region.pk if form.scope_region else "all"
     digest = hashlib.sha256(query.encode()).hexdigest()
-    key = f"monitoring:filter-form:{get_language()}:{scope}:{digest}"
-    try:
-        html = cache.get(key) if timeout else None
-    except Exception:  # the cache is never required for correctness
-        logger.warning("office list filter form not cached", exc_info=True)
-        html, timeout = None, 0
-    if html is None:
-        html = render_to_string("monitoring/_project_filters.html", {"form": form})
-        try:
-            if timeout:
-                cache.set(key, html, timeout=timeout)
-        except Exception:
-            logger.warning("office list filter form not cached", exc_info=True)
-    return mark_safe(html)  # noqa: S308 - our own template's output
+    return cached_fragment(
+        f"monitoring:filter-form:{get_language()}:{scope}:{digest}",
+        settings.PANTAU_FILTER_FORM_CACHE_SECONDS,
+        lambda: render_to_string("monitoring/_project_filters.html", {"form": form}),
+    )
 
 
 def page_after(projects, cursor, size: int | None = None) -> ProjectPage:

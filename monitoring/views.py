@@ -12,16 +12,20 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from compliance.flag_version import flags_version
 from compliance.models import ComplianceFlag, Registration
 from compliance.rules import is_covered
 from compliance.status import with_portal_prefetch
 from projects.models import Project
 from reference.forms import DateInput
+from reference.fragments import cached_fragment
 from reference.spreadsheets import csv_response, xlsx_response
 
 from . import dashboard as figures
@@ -192,8 +196,22 @@ def dashboard(request):
     coverage by funding source and per kab/kota, and the projects overdue the longest."""
     region = _office_scope(request.user)
     today = timezone.localdate()
+    projects = Project.objects.visible_to(request.user)  # the region's, or all for a superuser
+    # Everything shown comes from the engine's rollups and flags: the same for the whole scope,
+    # and fresh after any flag change (the flags version is part of the key).
+    version = flags_version()  # None when the cache is unreachable: rendered every time
+    body = cached_fragment(
+        f"monitoring:dashboard:{get_language()}:{region.pk if region else 'all'}:{today}:{version}",
+        settings.PANTAU_DASHBOARD_CACHE_SECONDS if version is not None else 0,
+        lambda: render_to_string(
+            "monitoring/_dashboard_body.html", _dashboard_context(region, projects, today)
+        ),
+    )
+    return render(request, "monitoring/dashboard.html", {"body": body})
+
+
+def _dashboard_context(region, projects, today) -> dict:
     totals, per_regency = figures.latest_totals(region, today=today)
-    projects = Project.objects.visible_to(request.user)
     regency_rows = figures.bar_chart(
         [
             {
@@ -205,19 +223,15 @@ def dashboard(request):
             for regency, part in sorted(per_regency.items(), key=lambda item: item[0].code)
         ]
     )
-    return render(
-        request,
-        "monitoring/dashboard.html",
-        {
-            "region": region,
-            "totals": totals,
-            "trend": figures.line_chart(figures.coverage_trend(region, today=today)),
-            "funding": figures.bar_chart(figures.by_funding_source(totals)),
-            "regencies": regency_rows if region is None or region.is_province else None,
-            "overdue": figures.longest_overdue(projects),
-            "today": today,
-        },
-    )
+    return {
+        "region": region,
+        "totals": totals,
+        "trend": figures.line_chart(figures.coverage_trend(region, today=today)),
+        "funding": figures.bar_chart(figures.by_funding_source(totals)),
+        "regencies": regency_rows if region is None or region.is_province else None,
+        "overdue": figures.longest_overdue(projects),
+        "today": today,
+    }
 
 
 class PeriodForm(forms.Form):

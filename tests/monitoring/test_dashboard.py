@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from compliance.scanning import scan_projects
@@ -108,3 +110,53 @@ def test_svg_coordinates_stay_numbers_on_the_indonesian_page(
     page = client.get(URL).content.decode()
     assert re.search(r'\b(x|y|cx|cy|width|height)="[^"]*\d,\d', page) is None
     assert "(33,3%)" in page
+
+
+# The rendered figures are cached per scope, day and language until a flag changes
+# (PANTAU_DASHBOARD_CACHE_SECONDS; off in the other tests).
+
+
+@time_machine.travel(datetime(2026, 6, 2, 9, tzinfo=WIB), tick=False)
+def test_the_dashboard_is_rendered_once_until_the_engine_runs_again(
+    client, bekasi_office_user, bekasi_world, settings
+):
+    from projects.models import Project
+
+    settings.PANTAU_DASHBOARD_CACHE_SECONDS = 60
+    office = english(client, bekasi_office_user)
+    assert "Unregistered 2" in office.get(URL).content.decode()
+    Project.objects.filter(name="Unregistered 2").update(name="Renamed since")
+
+    with CaptureQueriesContext(connection) as queries:
+        page = office.get(URL).content.decode()
+    assert "Unregistered 2" in page  # as rendered before
+    assert not any("compliance_regiondailyrollup" in query["sql"] for query in queries)
+
+    scan_projects(now=datetime(2026, 6, 2, 9, tzinfo=WIB))  # a flag may have changed
+    page = office.get(URL).content.decode()
+    assert "Renamed since" in page and "Unregistered 2" not in page
+
+
+@time_machine.travel(datetime(2026, 6, 2, 9, tzinfo=WIB), tick=False)
+def test_the_cached_dashboard_follows_the_language_and_the_scope(
+    client, bekasi_office_user, jabar_office_user, bekasi_world, settings
+):
+    settings.PANTAU_DASHBOARD_CACHE_SECONDS = 60
+    assert "warning letters due" in english(client, bekasi_office_user).get(URL).content.decode()
+    bekasi_office_user.preferred_language = "id"
+    bekasi_office_user.save(update_fields=["preferred_language"])
+    assert "warning letters due" not in client.get(URL).content.decode()
+    province = english(client, jabar_office_user).get(URL).content.decode()
+    assert "In Bogor" in province  # the province's own figures, not Bekasi's cached page
+
+
+@time_machine.travel(datetime(2026, 6, 2, 9, tzinfo=WIB), tick=False)
+def test_the_dashboard_works_without_a_cache(client, bekasi_office_user, bekasi_world, settings):
+    settings.PANTAU_DASHBOARD_CACHE_SECONDS = 60
+    settings.CACHES = {  # nothing listens on port 1
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    assert "Unregistered 1" in english(client, bekasi_office_user).get(URL).content.decode()
