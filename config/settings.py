@@ -407,6 +407,9 @@ PANTAU_FILTER_FORM_CACHE_SECONDS = env.int("PANTAU_FILTER_FORM_CACHE_SECONDS", d
 # The office dashboard, rendered, is cached this long per scope, day and language, and dropped at
 # once when a flag changes (compliance.flag_version): its figures are the engine's. 0: no cache.
 PANTAU_DASHBOARD_CACHE_SECONDS = env.int("PANTAU_DASHBOARD_CACHE_SECONDS", default=60)
+# A page of the office list, rendered, is cached this long per scope, query and language, and
+# dropped at once when a flag changes; edits to names or registrations show after it. 0: no cache.
+PANTAU_LIST_CACHE_SECONDS = env.int("PANTAU_LIST_CACHE_SECONDS", default=60)
 # After a change commits, nudge the engine's task so the status is fresh within seconds.
 PANTAU_NUDGE_ENGINE_ON_COMMIT = env.bool("PANTAU_NUDGE_ENGINE_ON_COMMIT", default=True)
 PANTAU_DEFAULT_PPN_RATE = Decimal(env("PANTAU_DEFAULT_PPN_RATE", default="11"))

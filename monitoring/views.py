@@ -1,6 +1,7 @@
 """The office workspace: the region's projects, riskiest first, with filters in the URL and
 exports of the current filter. Scoped by Project.objects.visible_to(user) like every page."""
 
+import hashlib
 import math
 from datetime import date
 
@@ -90,11 +91,44 @@ def explain_risk(project: Project, flag: ComplianceFlag | None, today: date) -> 
 @require_GET
 def project_list(request):
     form, data, projects = _filtered(request)
+    query = request.GET.copy()
+    query.pop("after", None)
+    query = query.urlencode()
+    today = timezone.localdate()
+    # A page of rows is the same for the whole scope until a flag changes (the flags version is
+    # part of the key, as for the cached ranking); names and registrations edited meanwhile show
+    # within PANTAU_LIST_CACHE_SECONDS.
+    version = flags_version()  # None when the cache is unreachable: rendered every time
+    key = ":".join(
+        [
+            "monitoring:list",
+            get_language(),
+            timezone.get_current_timezone_name(),
+            str(form.scope_region.pk if form.scope_region else "all"),
+            str(today),
+            str(version),
+            hashlib.sha256(request.GET.urlencode().encode()).hexdigest(),
+        ]
+    )
+    rows_html = cached_fragment(
+        key,
+        settings.PANTAU_LIST_CACHE_SECONDS if version is not None else 0,
+        lambda: render_to_string(
+            "monitoring/_project_rows.html", _list_page(projects, data, query, today)
+        ),
+    )
+    return render(
+        request,
+        "monitoring/project_list.html",
+        {"filter_form": rendered_filter_form(form, query), "rows_html": rows_html, "query": query},
+    )
+
+
+def _list_page(projects, data, query, today) -> dict:
     if data.get("sort") in SORTS:
         page = page_sorted(with_portal_prefetch(projects), data["sort"], data.get("after"))
     else:
         page = page_after(with_portal_prefetch(projects), data.get("after"))
-    today = timezone.localdate()
     rows = []
     for project in page.rows:
         flags = [f for f in project.portal_open_flags if f.waived_at is None]
@@ -111,20 +145,12 @@ def project_list(request):
                 "why": explain_risk(project, top, today),
             }
         )
-    query = request.GET.copy()
-    query.pop("after", None)
-    query = query.urlencode()
-    return render(
-        request,
-        "monitoring/project_list.html",
-        {
-            "filter_form": rendered_filter_form(form, query),
-            "rows": rows,
-            "next_cursor": page.next_cursor,
-            "query": query,
-            "first_page": not data.get("after"),
-        },
-    )
+    return {
+        "rows": rows,
+        "next_cursor": page.next_cursor,
+        "query": query,
+        "first_page": not data.get("after"),
+    }
 
 
 EXPORT_HEADER = [

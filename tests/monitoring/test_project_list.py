@@ -327,3 +327,69 @@ def test_the_filter_form_shows_without_a_cache(office, settings, filter_form_cac
     }
     content = office.get(URL, {"q": filter_form_cache}).content.decode()
     assert f'value="{filter_form_cache}"' in content
+
+
+# A rendered page of rows is cached per scope, query and language under the flags version
+# (PANTAU_LIST_CACHE_SECONDS; off in the other tests).
+
+
+@pytest.fixture
+def list_cache(settings):
+    settings.PANTAU_LIST_CACHE_SECONDS = 60
+
+
+def page_text(client, **query):
+    return client.get(URL, query).content.decode()
+
+
+def test_a_list_page_is_rendered_once_until_a_flag_changes(
+    office, contractor_a, bekasi_office_user, list_cache
+):
+    from compliance.services import waive_flag
+
+    first = flag(factories.make_project(contractor=contractor_a, name="First"), score=90_000)
+    second = factories.make_project(contractor=contractor_a, name="Second")
+    flag(second, score=1_000)
+    assert page_text(office).index("First") < page_text(office).index("Second")
+
+    second.name = "Second, renamed"
+    second.save(update_fields=["name"])
+    with CaptureQueriesContext(connection) as queries:
+        page = page_text(office)
+    assert "Second, renamed" not in page  # the cached page, for up to a minute
+    assert not any('FROM "compliance_complianceflag"' in query["sql"] for query in queries)
+
+    waive_flag(flag=first, user=bekasi_office_user, reason="Dispensasi Disnaker")
+    page = page_text(office)  # a flag changed: rendered again, at once
+    assert page.index("Second, renamed") < page.index("First")
+
+
+def test_a_cached_list_page_follows_scope_query_and_language(
+    client, office, contractor_a, bekasi_office_user, list_cache
+):
+    flag(factories.make_project(contractor=contractor_a, name="Jembatan Bekasi"), score=5)
+    flag(factories.make_project(contractor=contractor_a, name="Gedung Bekasi"), score=3)
+    assert "Jembatan Bekasi" in page_text(office)
+    assert "Jembatan Bekasi" not in page_text(office, q="Gedung")
+    english = page_text(office)
+    bekasi_office_user.preferred_language = "id"
+    bekasi_office_user.save(update_fields=["preferred_language"])
+    assert page_text(office) != english  # "Not registered" → "Belum terdaftar", and so on
+
+    # Kabupaten Bogor: the same language and time zone as Bekasi's office, another scope.
+    bogor_office_user = factories.make_office_user("dinas.bogor", region_code="32.01")
+    bogor_office_user.preferred_language = "id"
+    bogor_office_user.save(update_fields=["preferred_language"])
+    client.force_login(bogor_office_user)
+    assert "Jembatan Bekasi" not in page_text(client)  # Bekasi's cached page is not Bogor's
+
+
+def test_the_list_pages_work_without_a_cache(office, contractor_a, settings, list_cache):
+    settings.CACHES = {  # nothing listens on port 1
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    flag(factories.make_project(contractor=contractor_a, name="Ranked"), score=5)
+    assert "Ranked" in page_text(office)
