@@ -393,3 +393,19 @@ def test_the_list_pages_work_without_a_cache(office, contractor_a, settings, lis
     }
     flag(factories.make_project(contractor=contractor_a, name="Ranked"), score=5)
     assert "Ranked" in page_text(office)
+
+
+def test_an_evicted_flags_version_never_returns_to_an_old_value(office, contractor_a):
+    """Redis under maxmemory or the file cache's culling may drop the version's key: counting
+    again from 1 would read rankings and pages cached under old values as current."""
+    from django.core.cache import cache
+
+    from compliance.flag_version import KEY, flags_version
+
+    before = flags_version()
+    cache.delete(KEY)  # evicted
+    assert flags_version() > before
+    flags_changed()
+    cache.delete(KEY)
+    flags_changed()  # a bump with no key starts a fresh value too
+    assert flags_version() > before
