@@ -8,14 +8,14 @@ BACKEND = "accounts.backends.UserBackend"
 
 class UserBackend(ModelBackend):
     """Django's ModelBackend, except that the user of each request comes with what nearly every
-    page asks next: the office and its region (scope, time zone) and the company membership
-    (projects' reverse one-to-one; none for office staff). One query instead of four on every
-    page (bench/README.md, load test)."""
+    page asks next: the office and its region (scope, time zone) and the company membership with
+    its company (projects' reverse one-to-one; none for office staff). One query instead of four
+    on every page (README, load test)."""
 
     def get_user(self, user_id):
         user = (
             get_user_model()
-            ._default_manager.select_related("office__region", "contractor_membership")
+            ._default_manager.select_related("office__region", "contractor_membership__contractor")
             .filter(pk=user_id)
             .first()
         )

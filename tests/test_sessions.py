@@ -64,6 +64,7 @@ def test_a_contractor_page_loads_the_membership_with_the_user(
     factories.make_project(contractor=contractor_a, name="Jembatan Kali Bekasi")
     client.force_login(contractor_a_user)
     assert queries_reading(client, "/projects/", "projects_contractormembership") == []
+    assert queries_reading(client, "/projects/", "projects_contractor") == []  # the company too
     assert "Jembatan Kali Bekasi" in client.get("/projects/").content.decode()
 
 
