@@ -410,6 +410,9 @@ PANTAU_DASHBOARD_CACHE_SECONDS = env.int("PANTAU_DASHBOARD_CACHE_SECONDS", defau
 # A page of the office list, rendered, is cached this long per scope, query and language, and
 # dropped at once when a flag changes; edits to names or registrations show after it. 0: no cache.
 PANTAU_LIST_CACHE_SECONDS = env.int("PANTAU_LIST_CACHE_SECONDS", default=60)
+# Each web process keeps the contribution tariffs this long (compliance.status.all_tariffs); a
+# tariff edited in the admin shows within it. 0: read them for every page.
+PANTAU_TARIFF_BOOK_SECONDS = env.int("PANTAU_TARIFF_BOOK_SECONDS", default=60)
 # After a change commits, nudge the engine's task so the status is fresh within seconds.
 PANTAU_NUDGE_ENGINE_ON_COMMIT = env.bool("PANTAU_NUDGE_ENGINE_ON_COMMIT", default=True)
 PANTAU_DEFAULT_PPN_RATE = Decimal(env("PANTAU_DEFAULT_PPN_RATE", default="11"))
