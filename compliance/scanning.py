@@ -670,12 +670,14 @@ def scan_projects(*, now: datetime | None = None) -> ScanResult:
     run = ScanRun.objects.create(kind=ScanRun.Kind.FULL, started_at=now)
     try:
         with transaction.atomic():
+            # This run's own row stays locked until it ends: while it waits for the engine lock,
+            # a run that took the lock first can tell it is alive (_close_interrupted_runs).
+            list(ScanRun.objects.select_for_update().filter(pk=run.pk).values_list("pk"))
             if not _take_lock(wait=SCAN_LOCK_WAIT):
                 ScanRun.objects.filter(pk=run.pk).update(
                     status=ScanRun.Status.SKIPPED, finished_at=timezone.now()
                 )
                 return ScanResult(skipped=True, run_id=run.pk)
-            _close_interrupted_runs(run)
             _tune_for_bulk()
             ids = _delta_candidates(clock)
             # Rollups queued by incremental runs are rebuilt here too (they committed before
@@ -697,6 +699,7 @@ def scan_projects(*, now: datetime | None = None) -> ScanResult:
             queue_scan_notifications(run=run, clock=clock)
             open_total = Flag.objects.filter(resolved_at__isnull=True).count()
             result = ScanResult(scanned, opened, resolved, escalated, open_total, run_id=run.pk)
+            _close_interrupted_runs(run)
             _finish(run, result)
     except Exception as error:
         ScanRun.objects.filter(pk=run.pk).update(
@@ -708,12 +711,23 @@ def scan_projects(*, now: datetime | None = None) -> ScanResult:
 
 def _close_interrupted_runs(run: ScanRun) -> None:
     """Earlier full scans still 'running' while this one holds the engine lock died with their
-    worker process (a SIGKILL leaves no chance to record it; their transaction rolled back)."""
-    ScanRun.objects.filter(
-        kind__in=[ScanRun.Kind.FULL, ScanRun.Kind.DELTA],
-        status=ScanRun.Status.RUNNING,
-        started_at__lt=run.started_at,
-    ).update(
+    worker process (a SIGKILL leaves no chance to record it; their transaction rolled back).
+
+    A run still waiting for the engine lock is alive: it holds a lock on its own row, which
+    SKIP LOCKED passes by (two scans sent at once used to close the one that started first but
+    got the lock second). Called at the end of this run, not the start, so another run caught
+    between writing its row and locking it (one statement) has long since locked it. On SQLite a
+    waiting run holds nothing (the embedded default runs one worker)."""
+    interrupted = list(
+        ScanRun.objects.select_for_update(skip_locked=True)
+        .filter(
+            kind__in=[ScanRun.Kind.FULL, ScanRun.Kind.DELTA],
+            status=ScanRun.Status.RUNNING,
+            started_at__lt=run.started_at,
+        )
+        .values_list("pk", flat=True)
+    )
+    ScanRun.objects.filter(pk__in=interrupted).update(
         status=ScanRun.Status.FAILED,
         finished_at=timezone.now(),
         error="Interrupted: the worker process stopped during the run; nothing was kept.",
