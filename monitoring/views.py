@@ -87,6 +87,26 @@ def explain_risk(project: Project, flag: ComplianceFlag | None, today: date) -> 
     }
 
 
+def _scope_fragment(name: str, region, seconds: int, render, *more_key) -> str:
+    """HTML the same for every user of a scope (a region, or "all" for a superuser) in one
+    language, time zone and day, until a flag changes: the flags version is part of the key,
+    as for the cached ranking. Without a reachable cache (no version) it is rendered every time."""
+    version = flags_version()
+    key = ":".join(
+        [
+            "monitoring",
+            name,
+            get_language(),
+            timezone.get_current_timezone_name(),
+            str(region.pk if region else "all"),
+            str(timezone.localdate()),
+            str(version),
+            *more_key,
+        ]
+    )
+    return cached_fragment(key, seconds if version is not None else 0, render)
+
+
 @login_required
 @require_GET
 def project_list(request):
@@ -95,27 +115,15 @@ def project_list(request):
     query.pop("after", None)
     query = query.urlencode()
     today = timezone.localdate()
-    # A page of rows is the same for the whole scope until a flag changes (the flags version is
-    # part of the key, as for the cached ranking); names and registrations edited meanwhile show
-    # within PANTAU_LIST_CACHE_SECONDS.
-    version = flags_version()  # None when the cache is unreachable: rendered every time
-    key = ":".join(
-        [
-            "monitoring:list",
-            get_language(),
-            timezone.get_current_timezone_name(),
-            str(form.scope_region.pk if form.scope_region else "all"),
-            str(today),
-            str(version),
-            hashlib.sha256(request.GET.urlencode().encode()).hexdigest(),
-        ]
-    )
-    rows_html = cached_fragment(
-        key,
-        settings.PANTAU_LIST_CACHE_SECONDS if version is not None else 0,
+    # Names and registrations edited meanwhile show within PANTAU_LIST_CACHE_SECONDS.
+    rows_html = _scope_fragment(
+        "list",
+        form.scope_region,
+        settings.PANTAU_LIST_CACHE_SECONDS,
         lambda: render_to_string(
             "monitoring/_project_rows.html", _list_page(projects, data, query, today)
         ),
+        hashlib.sha256(request.GET.urlencode().encode()).hexdigest(),
     )
     return render(
         request,
@@ -225,10 +233,10 @@ def dashboard(request):
     projects = Project.objects.visible_to(request.user)  # the region's, or all for a superuser
     # Everything shown comes from the engine's rollups and flags: the same for the whole scope,
     # and fresh after any flag change (the flags version is part of the key).
-    version = flags_version()  # None when the cache is unreachable: rendered every time
-    body = cached_fragment(
-        f"monitoring:dashboard:{get_language()}:{region.pk if region else 'all'}:{today}:{version}",
-        settings.PANTAU_DASHBOARD_CACHE_SECONDS if version is not None else 0,
+    body = _scope_fragment(
+        "dashboard",
+        region,
+        settings.PANTAU_DASHBOARD_CACHE_SECONDS,
         lambda: render_to_string(
             "monitoring/_dashboard_body.html", _dashboard_context(region, projects, today)
         ),

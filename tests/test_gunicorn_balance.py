@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_load_test_smoke import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 CONNECTIONS = 32
 
@@ -28,12 +30,6 @@ def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
