@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from reference.identifiers import validate_nib, validate_npp, validate_npwp
+from reference.models import Region
 
 
 class ContractorQuerySet(models.QuerySet):
@@ -234,6 +235,12 @@ class WorkUnit(models.Model):
         return self.name
 
 
+def may_edit_visible_projects(user) -> bool:
+    """Whether a user may change the projects it can see: an office's viewers may not. A page
+    that already holds a project from visible_to() asks this instead of querying editable_by()."""
+    return not (user.is_authenticated and user.office_id and not user.can_edit_as_office)
+
+
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The only door to projects: a contractor sees its own, an office its region."""
@@ -255,9 +262,7 @@ class ProjectQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         """Projects a user may change: the contractor's own, or an editing office's region."""
-        if user.is_authenticated and user.office_id and not user.can_edit_as_office:
-            return self.none()
-        return self.visible_to(user)
+        return self.visible_to(user) if may_edit_visible_projects(user) else self.none()
 
     def active(self):
         """Projects the compliance rules apply to: not finished, not terminated."""
@@ -513,6 +518,15 @@ class Project(models.Model):
 
     def get_absolute_url(self):
         return reverse("projects:detail", args=[self.pk])
+
+    def load_regions(self) -> None:
+        """Read the province, kab/kota and kecamatan in one query on the region table. The
+        project page does this rather than join them: with three more joins PostgreSQL spent
+        1.9 ms choosing a join order, against 0.5 ms for the query without them."""
+        ids = {self.province_id, self.regency_id, self.district_id} - {None}
+        regions = Region.objects.in_bulk(ids)
+        self.province, self.regency = regions[self.province_id], regions[self.regency_id]
+        self.district = regions.get(self.district_id)
 
     def clean(self):
         errors = {}

@@ -22,7 +22,7 @@ from workers.models import Enrollment
 from . import services
 from .forms import AmendmentForm, ProjectForm
 from .history import change_log
-from .models import Project
+from .models import Project, may_edit_visible_projects
 
 PAGE_SIZE = 25
 
@@ -33,7 +33,7 @@ def project_list(request):
     queries per page, whatever the number of projects)."""
     projects = with_portal_prefetch(
         Project.objects.visible_to(request.user)
-        .select_related("contractor", "work_unit", "regency")
+        .select_related("work_unit", "regency")
         .order_by("-spk_date", "-id")
     )
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -159,18 +159,21 @@ def project_detail(request, pk):
     project = get_object_or_404(
         with_portal_prefetch(
             Project.objects.visible_to(request.user).select_related(
-                "contractor", "work_unit", "province", "regency", "district", "parent"
-            )
+                "contractor", "work_unit", "parent"
+            ),
+            registrations=Registration.objects.select_related(
+                "tariff", "verified_by__office"
+            ).prefetch_related("payments", "evidence"),
         ),
         pk=pk,
     )
-    registrations = (
-        Registration.objects.filter(project=project)
-        .select_related("tariff", "verified_by__office")
-        .prefetch_related("payments", "evidence")
+    project.load_regions()
+    # Newest first, as in the registrations' own ordering (the prefetch is by creation).
+    registrations = sorted(
+        project.portal_registrations, key=lambda r: (r.registered_on, r.pk), reverse=True
     )
     status = portal_status(project, today=timezone.localdate(), tariffs=TariffBook())
-    can_edit = Project.objects.editable_by(request.user).filter(pk=project.pk).exists()
+    can_edit = may_edit_visible_projects(request.user)  # the project came from visible_to()
     return render(
         request,
         "projects/project_detail.html",

@@ -305,6 +305,43 @@ def test_the_project_page_shows_who_changed_what_and_the_findings_timeline(
     assert "Findings timeline" in page and "compliance engine" in page
 
 
+def test_the_project_page_costs_the_same_queries_whatever_the_length_of_its_history(
+    client_a, contractor_a_user, project_of_contractor_a
+):
+    url = project_of_contractor_a.get_absolute_url()
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            page = client_a.get(url)
+        assert page.status_code == 200
+        return len(queries), page.content.decode()
+
+    def edit(value):
+        data = project_form_data(
+            name=project_of_contractor_a.name,
+            owner_name=project_of_contractor_a.work_unit.name,
+            spk_number=project_of_contractor_a.spk_number,
+            contract_value=value,
+            includes_ppn=None,
+        )
+        client_a.post(reverse("projects:edit", args=[project_of_contractor_a.pk]), data)
+
+    registration = factories.make_registration(project_of_contractor_a, paid=False)
+    edit("800.000.000")
+    few, _ = count()
+    edit("900.000.000")
+    edit("1.000.000.000")
+    for receipt in ("K-1", "K-2", "K-3"):
+        registration.payments.create(
+            amount=Decimal(100_000), paid_on=date(2026, 3, 10), receipt_number=receipt
+        )
+    many, page = count()
+
+    assert many == few
+    assert "900000000" in page and "1000000000" in page and "K-3" in page
+    assert page.count(contractor_a_user.get_full_name() or contractor_a_user.username) >= 3
+
+
 def test_the_project_page_title_is_plain_text(client_a, project_of_contractor_a):
     page = client_a.get(project_of_contractor_a.get_absolute_url()).content.decode()
     title = page.split("<title>", 1)[1].split("</title>", 1)[0]
