@@ -342,6 +342,19 @@ def test_the_project_page_costs_the_same_queries_whatever_the_length_of_its_hist
     assert page.count(contractor_a_user.get_full_name() or contractor_a_user.username) >= 3
 
 
+def test_the_project_page_names_its_kecamatan_kab_kota_and_province(client_a, contractor_a):
+    from reference.models import Region
+
+    kecamatan = Region.objects.districts().filter(parent__code="32.75").first()
+    with_district = factories.make_project(contractor=contractor_a, district=kecamatan)
+    without = factories.make_project(contractor=contractor_a)
+
+    page = client_a.get(with_district.get_absolute_url()).content.decode()
+    assert f"{kecamatan.name}, {with_district.regency.name}, {with_district.province.name}" in page
+    page = client_a.get(without.get_absolute_url()).content.decode()
+    assert f"<dd>{without.regency.name}, {without.province.name}</dd>" in page
+
+
 def test_the_project_page_title_is_plain_text(client_a, project_of_contractor_a):
     page = client_a.get(project_of_contractor_a.get_absolute_url()).content.decode()
     title = page.split("<title>", 1)[1].split("</title>", 1)[0]
