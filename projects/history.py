@@ -67,9 +67,9 @@ def change_log(project, limit: int = 100) -> list[Entry]:
 
     from .models import HistoricalAmendment, HistoricalProject
 
-    # The historical models' plain managers, unordered (the versions are sorted above): the
-    # `Model.history` descriptor builds a manager class on every access (0.5 ms each), and the
-    # users are read once for all four logs, not joined into each.
+    # The historical models' plain managers: the `Model.history` descriptor builds a manager
+    # class on every access (0.5 ms each). The users are read once for all four logs, not
+    # joined into each.
     sources = [
         (
             HistoricalProject.objects.filter(id=project.pk),
@@ -90,7 +90,9 @@ def change_log(project, limit: int = 100) -> list[Entry]:
             lambda r: str(_("Payment %(receipt)s") % {"receipt": r.receipt_number}),
         ),
     ]
-    logs = [(list(records.order_by()), describe) for records, describe in sources]
+    # Newest first: of two entries at the same instant, the later-written object's comes first.
+    order = ("-history_date", "-history_id")
+    logs = [(list(records.order_by(*order)), describe) for records, describe in sources]
     user_ids = {record.history_user_id for records, _describe in logs for record in records}
     user_ids.discard(None)
     users = User.objects.only("username", "first_name", "last_name").in_bulk(user_ids)

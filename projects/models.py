@@ -236,9 +236,12 @@ class WorkUnit(models.Model):
 
 
 def may_edit_visible_projects(user) -> bool:
-    """Whether a user may change the projects it can see: an office's viewers may not. A page
-    that already holds a project from visible_to() asks this instead of querying editable_by()."""
-    return not (user.is_authenticated and user.office_id and not user.can_edit_as_office)
+    """Whether a user may change the projects it can see (an office's viewers may not). Only
+    for a project that came through visible_to(): a page that holds one asks this instead of
+    querying editable_by()."""
+    if not user.is_authenticated:
+        return False
+    return user.can_edit_as_office if user.office_id else True
 
 
 class ProjectQuerySet(models.QuerySet):
