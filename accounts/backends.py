@@ -13,10 +13,11 @@ class UserBackend(ModelBackend):
     on every page (README, load test)."""
 
     def get_user(self, user_id):
-        user = (
-            get_user_model()
-            ._default_manager.select_related("office__region", "contractor_membership__contractor")
-            .filter(pk=user_id)
-            .first()
+        users = get_user_model()._default_manager.select_related(
+            "office__region", "contractor_membership__contractor"
         )
-        return user if user is not None and self.user_can_authenticate(user) else None
+        try:
+            user = users.get(pk=user_id)  # get(), not first(): no ORDER BY to build
+        except users.model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
