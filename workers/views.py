@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from projects.models import Project
+from projects.models import Project, may_edit_visible_projects
 
 from .forms import EnrollmentEndForm, EnrollmentForm, ImportUploadForm
 from .importing import TEMPLATE_HEADERS, ImportRefused, csv_bytes, xlsx_bytes
@@ -42,10 +42,6 @@ def _project(request, project_pk, *, edit=False):
     return get_object_or_404(projects(request.user), pk=project_pk)
 
 
-def _can_edit(user, project) -> bool:
-    return Project.objects.editable_by(user).filter(pk=project.pk).exists()
-
-
 @login_required
 def enrollment_list(request, project_pk):
     """The project's workers, active first, then those whose enrollment ended."""
@@ -64,7 +60,7 @@ def enrollment_list(request, project_pk):
             "page": page,
             "active_count": Enrollment.objects.filter(project=project).active().count(),
             "imports": ImportJob.objects.filter(project=project).select_related("created_by")[:5],
-            "can_edit": _can_edit(request.user, project),
+            "can_edit": may_edit_visible_projects(request.user),  # project from visible_to()
         },
     )
 
@@ -155,7 +151,7 @@ def import_detail(request, pk):
             "project": job.project,
             "problems": problems,
             "progress": _progress(job),
-            "can_edit": _can_edit(request.user, job.project),
+            "can_edit": may_edit_visible_projects(request.user),  # job from visible_to()
         },
     )
 
