@@ -440,11 +440,18 @@ class ComplianceFlag(models.Model):
         LETTER_2 = 2, _("Warning letter II sent")
         SANCTION = 3, _("Sanction recommended")
 
+    # No database constraint: a first scan opens ~480,000 flags at 1M projects, and PostgreSQL
+    # checked each one's deferred foreign key at COMMIT, locking (so writing) its project's row:
+    # 3.7 s and 250 MB of WAL of the `unregistered` INSERT alone (bench/README.md). Only the
+    # engine opens flags, from projects it reads in the same statement under its lock, and
+    # deleting a project takes that lock (scanning.lock_engine_for_project_delete); Django's
+    # collector cascades the delete.
     project = models.ForeignKey(
         "projects.Project",
         verbose_name=_("project"),
         on_delete=models.CASCADE,
         related_name="flags",
+        db_constraint=False,
     )
     rule = models.CharField(_("rule"), max_length=20, choices=Rule)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity)

@@ -3,10 +3,11 @@
 A scan is a fixed number of SQL statements per rule, whatever the number of projects: flags are
 opened with INSERT … SELECT, moved and resolved with UPDATE … WHERE (NOT) EXISTS, and every
 transition is written as a FlagEvent by INSERT … SELECT over the same condition, before the
-change, in the same transaction. It is idempotent (compliance_flag_one_open_per_rule plus ON
-CONFLICT DO NOTHING) and serialised: PostgreSQL takes a transaction-level advisory lock (a full
-scan waits for it up to SCAN_LOCK_WAIT, an incremental pass skips at once); SQLite's IMMEDIATE
-transactions queue writers.
+change, in the same transaction. It is idempotent (a flag opens only where none is open for
+the project and rule, and compliance_flag_one_open_per_rule guards that) and serialised:
+PostgreSQL takes a transaction-level advisory lock (a full scan waits for it up to
+SCAN_LOCK_WAIT, an incremental pass skips at once, deleting a project waits for it:
+lock_engine_for_project_delete); SQLite's IMMEDIATE transactions queue writers.
 """
 
 import logging
@@ -15,7 +16,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -89,13 +90,19 @@ class DaysBetween(Func):
 
 
 def insert_from_select(model, columns: list[str], queryset: QuerySet) -> int:
-    """INSERT INTO model (columns) SELECT … ON CONFLICT DO NOTHING, from an ORM queryset whose
-    values_list() yields the columns in order. One statement; rows never travel to Python."""
+    """INSERT INTO model (columns) SELECT …, from an ORM queryset whose values_list() yields
+    the columns in order. One statement; rows never travel to Python.
+
+    No ON CONFLICT: the callers select only rows that cannot conflict (new events; flags whose
+    project has none open for the rule, under the engine lock), and a unique constraint that
+    still fired means a bug, which must fail the run rather than be skipped in silence. At 1M
+    projects ON CONFLICT cost 2.5-3 s of the first scan's `unregistered` INSERT (speculative
+    insertion: every row probes each unique index first; bench/README.md)."""
     select_sql, params = queryset.query.sql_with_params()
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-        f"{select_sql} ON CONFLICT DO NOTHING"
+        f"{select_sql}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -304,7 +311,8 @@ def apply_rule(
             return 0, resolved, 0
         holds = rules.RULES[rule](clock, needs.open)
     # Open: the condition holds and no flag is open for it. A returning condition opens a new
-    # flag; the resolved one stays as history.
+    # flag; the resolved one stays as history. The engine lock keeps another run from opening
+    # the same flag between this statement's read and its write (insert_from_select).
     new = holds.exclude(
         Exists(Flag.objects.filter(project=OuterRef("pk"), rule=rule, resolved_at__isnull=True))
     )
@@ -387,7 +395,7 @@ def open_flags_with_events(
     sql = f"""
         WITH new_flags AS (
             INSERT INTO {quote(Flag._meta.db_table)} ({", ".join(quote(c) for c in columns)})
-            {select_sql} ON CONFLICT DO NOTHING RETURNING id, letter_due_step
+            {select_sql} RETURNING id, letter_due_step
         ), new_events AS (
             INSERT INTO {quote(FlagEvent._meta.db_table)}
                 ({", ".join(quote(c) for c in OPENING_COLUMNS)})
@@ -521,6 +529,18 @@ def _take_lock(*, wait: timedelta = timedelta(0)) -> bool:
         finally:
             cursor.execute("SELECT set_config('lock_timeout', '0', true)")
     return True
+
+
+def lock_engine_for_project_delete(sender, instance, using, **kwargs) -> None:
+    """pre_delete of a project (connected in compliance.apps). ComplianceFlag.project has no
+    database constraint (see the model), and the engine lock stands in for it: while the
+    deleting transaction holds the lock no run can open a flag for the project, and the flags a
+    run opened after Django collected the project's (a run that committed in between) go too."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":  # SQLite: the IMMEDIATE transaction is the lock
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCAN_LOCK_KEY])
+    Flag.objects.using(using).filter(project=instance).delete()
 
 
 def _evaluate(
@@ -660,7 +680,7 @@ def scan_projects(*, now: datetime | None = None) -> ScanResult:
     exposure and the regional rollups.
 
     Set-based (a few statements per rule, whatever the number of projects) and idempotent: a
-    second or concurrent run changes nothing, thanks to compliance_flag_one_open_per_rule.
+    second or concurrent run changes nothing (the engine lock, then the open flags it finds).
     """
     from .notifications import queue_scan_notifications
     from .rollups import refresh_rollups

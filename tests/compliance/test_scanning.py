@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from compliance import services
@@ -375,6 +375,62 @@ def test_two_concurrent_scans_on_postgresql_leave_the_same_rows_as_one(
     assert FlagEvent.objects.filter(kind="opened").count() == opened
     again = scan_projects(now=now + timedelta(minutes=1))
     assert again.opened == 0 and again.resolved == 0
+
+
+def test_deleting_a_project_takes_its_flags_and_their_history(overdue, contractor_a):
+    # The flag's project has no database constraint (compliance.models): Django's collector
+    # and scanning.lock_engine_for_project_delete must leave no flag behind.
+    other = factories.make_project(contractor=contractor_a, spk_date=SPK)
+    scan_projects(now=at(overdue.registration_due_on + timedelta(days=3)))
+    assert ComplianceFlag.objects.filter(project=overdue).exists()
+    kept = set(ComplianceFlag.objects.filter(project=other).values_list("pk", flat=True))
+
+    overdue.delete()
+
+    assert not ComplianceFlag.objects.filter(project_id=overdue.pk).exists()
+    assert not FlagEvent.objects.exclude(flag__in=ComplianceFlag.objects.all()).exists()
+    assert set(ComplianceFlag.objects.values_list("pk", flat=True)) == kept
+
+
+@pytest.mark.services("postgres")
+@pytest.mark.django_db(transaction=True)
+def test_a_project_deleted_while_a_run_opens_its_flag_leaves_no_flag_behind(
+    reference_data, contractor_a
+):
+    """A run holds the engine lock and opens a flag after Django collected the project's
+    flags: the delete waits for the lock, then takes that flag too."""
+    from compliance.scanning import SCAN_LOCK_KEY
+
+    project = factories.make_project(contractor=contractor_a, spk_date=SPK)
+    project = Project.objects.get(pk=project.pk)
+    locked, opened, errors = threading.Event(), threading.Event(), []
+
+    def engine_run():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCAN_LOCK_KEY])
+                locked.set()
+                time.sleep(1.0)  # the delete collects (nothing yet), then waits for the lock
+                ComplianceFlag.objects.create(
+                    project_id=project.pk,
+                    rule=Rule.UNREGISTERED,
+                    severity="warning",
+                    opened_at=at(SPK + timedelta(days=1)),
+                )
+            opened.set()
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    runner = threading.Thread(target=engine_run)
+    runner.start()
+    assert locked.wait(10)
+    project.delete()  # blocks until the run commits
+    runner.join(30)
+    assert not errors
+    assert opened.is_set()
+    assert not ComplianceFlag.objects.filter(project_id=project.pk).exists()
 
 
 def test_running_the_scan_twice_concurrently_on_any_database_never_duplicates(overdue):
