@@ -382,13 +382,16 @@ def test_deleting_a_project_takes_its_flags_and_their_history(overdue, contracto
     # and scanning.lock_engine_for_project_delete must leave no flag behind.
     other = factories.make_project(contractor=contractor_a, spk_date=SPK)
     scan_projects(now=at(overdue.registration_due_on + timedelta(days=3)))
-    assert ComplianceFlag.objects.filter(project=overdue).exists()
+    deleted = set(ComplianceFlag.objects.filter(project=overdue).values_list("pk", flat=True))
+    assert deleted and FlagEvent.objects.filter(flag__in=deleted).exists()
     kept = set(ComplianceFlag.objects.filter(project=other).values_list("pk", flat=True))
+    assert kept
 
-    overdue.delete()
+    pk = overdue.pk
+    overdue.delete()  # Django sets overdue.pk to None
 
-    assert not ComplianceFlag.objects.filter(project_id=overdue.pk).exists()
-    assert not FlagEvent.objects.exclude(flag__in=ComplianceFlag.objects.all()).exists()
+    assert not ComplianceFlag.objects.filter(project_id=pk).exists()
+    assert not FlagEvent.objects.filter(flag_id__in=deleted).exists()
     assert set(ComplianceFlag.objects.values_list("pk", flat=True)) == kept
 
 
@@ -426,11 +429,12 @@ def test_a_project_deleted_while_a_run_opens_its_flag_leaves_no_flag_behind(
     runner = threading.Thread(target=engine_run)
     runner.start()
     assert locked.wait(10)
-    project.delete()  # blocks until the run commits
+    pk = project.pk
+    project.delete()  # Django sets project.pk to None
+    assert opened.is_set()  # the delete waited for the run to commit its flag
     runner.join(30)
     assert not errors
-    assert opened.is_set()
-    assert not ComplianceFlag.objects.filter(project_id=project.pk).exists()
+    assert not ComplianceFlag.objects.filter(project_id=pk).exists()
 
 
 def test_running_the_scan_twice_concurrently_on_any_database_never_duplicates(overdue):
