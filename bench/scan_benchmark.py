@@ -942,8 +942,10 @@ class BareSQL:
             )
             return cursor.fetchone()[0]
 
-    def insert_unregistered(self) -> int:
-        """INSERT … SELECT … WHERE NOT EXISTS … ON CONFLICT DO NOTHING into the flag table."""
+    def insert_unregistered(self, *, on_conflict: bool = True) -> int:
+        """INSERT … SELECT … WHERE NOT EXISTS … ON CONFLICT DO NOTHING into the flag table (the
+        reference of the ratio), or the same without ON CONFLICT (which the engine, under its
+        lock, no longer writes: printed beside it)."""
         sql = (
             "INSERT INTO compliance_complianceflag (project_id, rule, severity, opened_at, "
             "violation_since, resolution, resolution_reason, waiver_reason, handling_note, "
@@ -951,7 +953,8 @@ class BareSQL:
             "SELECT p.id, 'unregistered', CASE WHEN p.registration_due_on < %(today)s "
             "THEN 'violation' ELSE 'warning' END, %(now)s, CASE WHEN p.registration_due_on "
             "< %(today)s THEN %(now)s END, '', '', '', '', 0, 0, 0, '{}' "
-            f"FROM projects_project p WHERE {self.unregistered_where()} ON CONFLICT DO NOTHING"
+            f"FROM projects_project p WHERE {self.unregistered_where()}"
+            + (" ON CONFLICT DO NOTHING" if on_conflict else "")
         )
         with self.connection.cursor() as cursor:
             cursor.execute(sql, self.params)
@@ -1185,7 +1188,7 @@ def measure(args, meta: dict) -> dict:
 
     # (1) Bare SQL for `unregistered`, and (2, part) the engine's `unregistered` alone, in
     # turns, each committed (deferred foreign keys are checked at COMMIT) on an empty flag table.
-    counts, inserts, engine_parts = [], [], []
+    counts, inserts, plain_inserts, engine_parts = [], [], [], []
     engine_log = StatementLog()
     for turn in range(args.repeat):
         started = time.perf_counter()
@@ -1198,6 +1201,18 @@ def measure(args, meta: dict) -> dict:
         checks.append(
             (
                 f"bare INSERT #{turn + 1} rows = reference",
+                inserted == expected_unregistered,
+                f"{inserted}",
+            )
+        )
+        reset_engine_tables()
+        statement, committed, inserted = timed_transaction(
+            lambda: bare.insert_unregistered(on_conflict=False)
+        )
+        plain_inserts.append((statement, committed))
+        checks.append(
+            (
+                f"bare INSERT without ON CONFLICT #{turn + 1} rows = reference",
                 inserted == expected_unregistered,
                 f"{inserted}",
             )
@@ -1222,6 +1237,7 @@ def measure(args, meta: dict) -> dict:
         reset_engine_tables()
     checks.append(("anti-join count = reference", found == expected_unregistered, f"{found}"))
     best_insert = min(inserts, key=lambda x: x[1])
+    best_plain = min(plain_inserts, key=lambda x: x[1])
     best_engine = min(engine_parts, key=lambda x: x[1])
     figures.update(
         bare_count_s=round(min(counts), 3),
@@ -1230,9 +1246,12 @@ def measure(args, meta: dict) -> dict:
         engine_unregistered_statements_s=round(best_engine[0], 3),
         engine_unregistered_s=round(best_engine[1], 3),
         unregistered_ratio=round(best_engine[1] / best_insert[1], 2),
+        bare_insert_plain_s=round(best_plain[1], 3),
+        unregistered_ratio_plain=round(best_engine[1] / best_plain[1], 2),
         unregistered_turns={
             "bare_count_s": [round(x, 3) for x in counts],
             "bare_insert_s": [round(x[1], 3) for x in inserts],
+            "bare_insert_plain_s": [round(x[1], 3) for x in plain_inserts],
             "engine_unregistered_s": [round(x[1], 3) for x in engine_parts],
         },
         engine_unregistered_top=engine_log.top(8),
@@ -1392,6 +1411,7 @@ def report(figures: dict, meta: dict) -> None:
         ("bare anti-join count, `unregistered` (read-only)", figures["bare_count_s"], "s", ""),
         ("bare INSERT … ON CONFLICT, statement", figures["bare_insert_statement_s"], "s", ""),
         ("bare INSERT … ON CONFLICT, with COMMIT", figures["bare_insert_s"], "s", ""),
+        ("bare INSERT without ON CONFLICT, with COMMIT", figures["bare_insert_plain_s"], "s", ""),
         (
             "engine `unregistered` alone, statements",
             figures["engine_unregistered_statements_s"],
@@ -1404,6 +1424,12 @@ def report(figures: dict, meta: dict) -> None:
             figures["unregistered_ratio"],
             "x",
             "unregistered_ratio",
+        ),
+        (
+            "  ratio engine / bare INSERT without ON CONFLICT",
+            figures["unregistered_ratio_plain"],
+            "x",
+            "",
         ),
         ("first full scan", figures["first_scan_s"], "s", "first_scan_s"),
         ("  rows/s", figures["first_scan_rows_per_s"], "", ""),

@@ -232,6 +232,60 @@ class TestUnderpaid:
         assert not open_flags(project, Rule.UNDERPAID).exists()
 
 
+class TestContributionDueInSql:
+    """rules.contribution_due_expression (what `underpaid` and the rollups compare in SQL) gives
+    the contribution of compliance.contribution to the rupiah: every tier edge, either side of
+    it, values with sen, and the wage basis."""
+
+    VALUES = [
+        "1",
+        "99999999.99",
+        "100000000",
+        "100000000.01",
+        "123456789.55",
+        "500000000",
+        "500000001",
+        "750000000",
+        "999999999.49",
+        "1000000000",
+        "1000000000.50",
+        "4999999999.99",
+        "5000000000",
+        "5000000000.01",
+        "12345678901.23",
+        "9999999999999.99",
+    ]
+
+    def due_in_sql(self, project):
+        from compliance.rules import contribution_due_expression
+
+        return (
+            Project.objects.filter(pk=project.pk)
+            .annotate(due=contribution_due_expression())
+            .values_list("due", flat=True)
+            .get()
+        )
+
+    def test_the_tiers_on_the_contract_value(self, project):
+        from compliance.models import Tariff
+
+        tariff = Tariff.objects.in_force_on(project.spk_date)
+        for value in map(Decimal, self.VALUES):
+            Project.objects.filter(pk=project.pk).update(current_base_value=value)
+            expected = tariff.contribution_for_value(value).total
+            assert self.due_in_sql(project) == expected, value
+
+    def test_the_wage_basis(self, project):
+        from compliance.models import Tariff
+
+        tariff = Tariff.objects.in_force_on(project.spk_date)
+        for wages in map(Decimal, ["1", "12345678.25", "250000000", "987654321.50"]):
+            Project.objects.filter(pk=project.pk).update(
+                contribution_basis=Project.ContributionBasis.WAGES, wage_total=wages
+            )
+            assert self.due_in_sql(project) == tariff.contribution_for_wages(wages).total, wages
+
+
 class TestNoWorkers:
     def test_thirty_working_days_without_workers_is_a_warning_and_enrolling_resolves_it(
         self, project
