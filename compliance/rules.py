@@ -169,13 +169,12 @@ def contribution_due_expression(prefix: str = ""):
     program where the sum of slices took a LEAST, a GREATEST and a product per tier (2.1 s per
     pass over 1M projects before; bench/README.md)."""
     tariffs = list(Tariff.objects.prefetch_related("tiers").order_by("-valid_from"))
-    value = F(f"{prefix}current_base_value")
     whens = []
     for tariff in tariffs:
         tiers = tariff.as_tiers()
         on_value = _flat_sum(
-            Round(_piecewise(value, prefix, tiers, "jkk_rate")),
-            Round(_piecewise(value, prefix, tiers, "jkm_rate")),
+            Round(_piecewise(prefix, tiers, "jkk_rate")),
+            Round(_piecewise(prefix, tiers, "jkm_rate")),
         )
         wages = F(f"{prefix}wage_total")
         on_wages = Round(wages * Value(tariff.wage_jkk_rate / 100)) + Round(
@@ -192,20 +191,21 @@ def contribution_due_expression(prefix: str = ""):
     return Case(*whens, default=Value(None), output_field=MONEY)
 
 
-def _piecewise(value, prefix: str, tiers, rate: str):
+def _piecewise(prefix: str, tiers, rate: str):
     """One program's unrounded part: CASE WHEN value <= upper_k THEN below_k + (value -
     lower_k) * rate_k … END (an edge value belongs to the lower tier, as in
     compliance.contribution)."""
+    column = f"{prefix}current_base_value"
     whens, lower, below = [], Decimal(0), Decimal(0)
     for tier in tiers:
+        share = getattr(tier, rate) / 100
         part = _flat_sum(
-            Value(below),
-            ExpressionWrapper((value - Value(lower)) * Value(getattr(tier, rate) / 100), MONEY),
+            Value(below), ExpressionWrapper((F(column) - Value(lower)) * Value(share), MONEY)
         )
         if tier.upper is None:
             return Case(*whens, default=part, output_field=MONEY)
-        whens.append(When(Q(**{f"{prefix}current_base_value__lte": tier.upper}), then=part))
-        below += (tier.upper - lower) * getattr(tier, rate) / 100
+        whens.append(When(Q(**{f"{column}__lte": tier.upper}), then=part))
+        below += (tier.upper - lower) * share
         lower = tier.upper
     # A last tier with a bound: above it nothing more is due, as in compliance.contribution
     # (no tariff in force has one).
