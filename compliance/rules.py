@@ -8,6 +8,7 @@ come from settings (domain.md part 0); no rule fires on a finished or terminated
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db.models import (
@@ -157,7 +158,12 @@ def coverage_gap(clock: Clock, project_ids=None) -> QuerySet:
     return active_projects(project_ids).filter(Exists(short)).annotate(is_violation=Value(True))
 
 
-def contribution_due_expression(prefix: str = ""):
+def tariffs_newest_first() -> list[Tariff]:
+    """Every tariff with its tiers (two queries): what contribution_due_expression turns into SQL."""
+    return list(Tariff.objects.prefetch_related("tiers").order_by("-valid_from"))
+
+
+def contribution_due_expression(prefix: str = "", tariffs: list[Tariff] | None = None):
     """The contribution due on a project's current DPP, in SQL, with the tariff of its SPK date:
     the marginal tiers of compliance.contribution, each program's part rounded half up (or the
     wage basis). Lets the underpaid rule compare columns for a million projects at once.
@@ -167,8 +173,10 @@ def contribution_due_expression(prefix: str = ""):
     tiers below (a constant) plus (value - lower_k) x rate_k. Exact in numeric arithmetic like
     the slice-by-slice sum, so the rounding is the same; one comparison and one product per
     program where the sum of slices took a LEAST, a GREATEST and a product per tier (2.1 s per
-    pass over 1M projects before; bench/README.md)."""
-    tariffs = list(Tariff.objects.prefetch_related("tiers").order_by("-valid_from"))
+    pass over 1M projects before; bench/README.md). `tariffs`: tariffs_newest_first(), read
+    here when not given."""
+    if tariffs is None:
+        tariffs = tariffs_newest_first()
     whens = []
     for tariff in tariffs:
         tiers = tariff.as_tiers()
@@ -212,7 +220,7 @@ def _piecewise(prefix: str, tiers, rate: str):
     return Case(*whens, default=Value(below), output_field=MONEY)
 
 
-def underpaid(clock: Clock, project_ids=None) -> QuerySet:
+def underpaid(clock: Clock, project_ids=None, *, tariffs: list[Tariff] | None = None) -> QuerySet:
     """Paid below the contribution due on the current value by more than the tolerance
     (Permenaker 5/2021 tiers; an addendum raises the due amount: Perdir 22/2022). What was paid
     is the payments_total of the project's live registration, which covers it when above 0: a plain
@@ -221,7 +229,7 @@ def underpaid(clock: Clock, project_ids=None) -> QuerySet:
     live = [Registration.Status.SUBMITTED, Registration.Status.VERIFIED]  # not rejected
     return (
         active_projects(project_ids)
-        .alias(contribution_due=contribution_due_expression())
+        .alias(contribution_due=contribution_due_expression(tariffs=tariffs))
         .filter(
             registrations__status__in=live,
             registrations__payments_total__gt=0,
@@ -297,6 +305,19 @@ RULES = {
     Rule.NO_WORKERS: no_workers,
     Rule.UNVERIFIED: unverified,
 }
+
+
+def decisions(clock: Clock, project_ids=None, *, tariffs: list[Tariff] | None = None) -> QuerySet:
+    """(project id, rule, is_violation) for every rule that holds: the rules' querysets in one
+    UNION ALL (what the engine compares with the open flags of a few projects)."""
+    checks = {**RULES, Rule.UNDERPAID: partial(underpaid, tariffs=tariffs)}
+    parts = [
+        check(clock, project_ids).order_by().values_list("pk", Value(rule), "is_violation")
+        for rule, check in checks.items()
+    ]
+    return parts[0].union(*parts[1:], all=True).order_by()
+
+
 # Rules whose violations climb the ladder of warning letters (domain.md part 0, §8.3).
 ESCALATING = {Rule.UNREGISTERED, Rule.REJECTED, Rule.COVERAGE_GAP, Rule.UNDERPAID}
 

@@ -40,6 +40,7 @@ from django.utils import timezone
 from projects.models import Project
 
 from . import rules
+from .decisions import decision_rows
 from .flag_version import flags_changed
 from .models import ComplianceFlag, FlagEvent, ScanRun, StaleRollup
 
@@ -206,17 +207,12 @@ class RuleNeeds:
 
 def plan_rules(clock: rules.Clock, project_ids) -> tuple[dict[str, RuleNeeds], bool, bool]:
     """For a few projects (the incremental path, a delta scan): one statement says which rules
-    hold and how badly (the rules' querysets in one UNION ALL), one more reads the projects'
-    open flags; the difference is what apply_rule must change, so it builds and runs only the
+    hold and how badly (the rules' querysets in one UNION ALL, compiled once per process:
+    compliance.decisions), one more reads the projects' open flags; the difference is what apply_rule must change, so it builds and runs only the
     statements that change something. Returns the needs per rule, and whether escalate() and
     rescore() have flags that stay open to look at."""
-    decisions = [
-        check(clock, project_ids).order_by().values_list("pk", Value(rule), "is_violation")
-        for rule, check in rules.RULES.items()
-    ]
     holds = {
-        (pk, rule): is_violation
-        for pk, rule, is_violation in decisions[0].union(*decisions[1:], all=True).order_by()
+        (pk, rule): is_violation for pk, rule, is_violation in decision_rows(clock, project_ids)
     }
     flagged = {
         (pk, rule): severity == Flag.Severity.VIOLATION
