@@ -151,7 +151,15 @@ class User(AbstractUser):
 
     @property
     def can_edit_as_office(self) -> bool:
+        """An office editor: verifies registrations, adds notes, acts on findings."""
         return self.office_id is not None and self.office_role == self.OfficeRole.EDITOR
+
+    @property
+    def can_change_project_data(self) -> bool:
+        """An office editor who may also change what contractors record (projects, addenda,
+        registrations, payments, workers) and import procurement data: a labour office's. A
+        BPJS branch verifies registrations; an inspectorate only reads."""
+        return self.can_edit_as_office and self.office.kind == Office.Kind.LABOUR_OFFICE
 
 
 class InvitationQuerySet(models.QuerySet):

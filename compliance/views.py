@@ -69,11 +69,9 @@ def registration_create(request, project_pk):
     return _registration_page(request, "compliance/registration_form.html", form, project)
 
 
-def _editable_registration(request, pk) -> Registration:
+def _editable_registration(request, pk, *, projects=Project.objects.editable_by) -> Registration:
     return get_object_or_404(
-        Registration.objects.filter(
-            project__in=Project.objects.editable_by(request.user)
-        ).select_related("project"),
+        Registration.objects.filter(project__in=projects(request.user)).select_related("project"),
         pk=pk,
     )
 
@@ -218,7 +216,7 @@ def registration_decide(request, pk, decision):
     """Verify or reject (with a reason) a registration; a BPJS branch's decision is labelled as
     BPJS's on the page (verified_by's office kind)."""
     _office_editor(request.user)
-    registration = _editable_registration(request, pk)
+    registration = _editable_registration(request, pk, projects=Project.objects.actionable_by)
     if decision == "verify":
         return _action(
             request,
@@ -236,7 +234,7 @@ def registration_decide(request, pk, decision):
 
 def _flag_in_scope(request, pk, *, editable=True) -> ComplianceFlag:
     projects = (
-        Project.objects.editable_by(request.user)
+        Project.objects.actionable_by(request.user)
         if editable
         else Project.objects.visible_to(request.user)
     )

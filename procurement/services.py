@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Office
 from reference.models import Region
 
 from .importing import MAX_BYTES, Plan, Scope, apply_plan, plan_file
@@ -23,7 +22,7 @@ def can_import(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.can_edit_as_office and user.office.kind == Office.Kind.LABOUR_OFFICE
+    return user.can_change_project_data
 
 
 def scope_for(user, default_regency: Region | None = None) -> Scope:

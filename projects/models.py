@@ -236,9 +236,19 @@ class WorkUnit(models.Model):
 
 
 def may_edit_visible_projects(user) -> bool:
-    """Whether a user may change the projects it can see (an office's viewers may not). Only
-    for a project that came through visible_to(): a page that holds one asks this instead of
-    querying editable_by()."""
+    """Whether a user may change the data of the projects it can see (the project, addenda,
+    registrations, payments, workers): a contractor its own, a labour office's editors their
+    region's. Only for a project that came through visible_to(): a page that holds one asks
+    this instead of querying editable_by()."""
+    if not user.is_authenticated:
+        return False
+    return user.can_change_project_data if user.office_id else True
+
+
+def may_act_on_visible_projects(user) -> bool:
+    """Whether a user may add notes, decide registrations and act on findings of the projects
+    it can see: the editors above and a BPJS branch's editors (an inspectorate only reads).
+    Which action each may take is the view's (a branch sends no letters)."""
     if not user.is_authenticated:
         return False
     return user.can_edit_as_office if user.office_id else True
@@ -264,8 +274,14 @@ class ProjectQuerySet(models.QuerySet):
         return self.none()
 
     def editable_by(self, user):
-        """Projects a user may change: the contractor's own, or an editing office's region."""
+        """Projects whose data a user may change: the contractor's own, or a labour office
+        editor's region (may_edit_visible_projects)."""
         return self.visible_to(user) if may_edit_visible_projects(user) else self.none()
+
+    def actionable_by(self, user):
+        """Projects a user may add notes to, decide registrations and act on findings of
+        (may_act_on_visible_projects)."""
+        return self.visible_to(user) if may_act_on_visible_projects(user) else self.none()
 
     def active(self):
         """Projects the compliance rules apply to: not finished, not terminated."""

@@ -22,7 +22,7 @@ from workers.models import Enrollment
 from . import services
 from .forms import AmendmentForm, ProjectForm
 from .history import change_log
-from .models import Project, may_edit_visible_projects
+from .models import Project, may_act_on_visible_projects, may_edit_visible_projects
 
 PAGE_SIZE = 25
 
@@ -173,7 +173,11 @@ def project_detail(request, pk):
         project.portal_registrations, key=lambda r: (r.registered_on, r.pk), reverse=True
     )
     status = portal_status(project, today=timezone.localdate(), tariffs=TariffBook())
-    can_edit = may_edit_visible_projects(request.user)  # the project came from visible_to()
+    # The project came from visible_to(): no query for either right.
+    can_edit, can_act = (
+        may_edit_visible_projects(request.user),
+        may_act_on_visible_projects(request.user),
+    )
     return render(
         request,
         "projects/project_detail.html",
@@ -190,15 +194,12 @@ def project_detail(request, pk):
             "workers_active": Enrollment.objects.active().filter(project=project).count(),
             "status": status,
             "can_edit": can_edit,
-            "office_editor": can_edit
+            "can_act": can_act,
+            "office_editor": can_act
             and (request.user.is_superuser or request.user.is_office_staff),
-            "contractor_user": can_edit and _contractor_of(request.user) is not None,
+            "contractor_user": can_act and _contractor_of(request.user) is not None,
             # Waivers and warning letters are the labour office's (a BPJS branch only verifies).
-            "can_waive": can_edit
-            and (
-                request.user.is_superuser
-                or (request.user.is_office_staff and request.user.office.kind == "labour_office")
-            ),
+            "can_waive": request.user.is_superuser or request.user.can_change_project_data,
             "letter_rules": [str(rule) for rule in ESCALATING],
             "today": timezone.localdate(),
         },
@@ -209,7 +210,7 @@ def project_detail(request, pk):
 @require_POST
 def note_create(request, pk):
     """Office staff (editors) and the contractor add a note to the project's record."""
-    project = get_object_or_404(Project.objects.editable_by(request.user), pk=pk)
+    project = get_object_or_404(Project.objects.actionable_by(request.user), pk=pk)
     try:
         services.add_note(project=project, user=request.user, text=request.POST.get("text", ""))
     except ValidationError as error:

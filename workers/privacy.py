@@ -12,7 +12,6 @@ that shows a NIK (UU 27/2022 on personal data protection: data minimisation).
 - Superusers see the full NIK (they act through the admin, which keeps its own log).
 """
 
-from accounts.models import Office
 
 MASK = "*" * 8
 
@@ -29,7 +28,7 @@ def sees_full_nik(user, *, export: bool = False) -> bool:
         return True
     if export:
         return False
-    return user.can_edit_as_office and user.office.kind == Office.Kind.LABOUR_OFFICE
+    return user.can_change_project_data
 
 
 def display_nik(nik: str, user, *, export: bool = False) -> str:

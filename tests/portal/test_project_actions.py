@@ -260,3 +260,37 @@ def test_a_bpjs_branch_sends_no_letters(client, project_of_contractor_a):
         {"number": "1", "sent_on": "2026-06-02", "action": "pdf"},
     )
     assert response.status_code == 403
+
+
+def test_a_bpjs_branch_verifies_and_adds_notes_but_does_not_change_contractors_data(
+    client, registration
+):
+    project = registration.project
+    branch_user = factories.make_office_user(
+        "bpjs.bekasi", region_code="32.75", kind=Office.Kind.BPJS_BRANCH
+    )
+    branch_user.preferred_language = "en"
+    branch_user.save(update_fields=["preferred_language"])
+    client.force_login(branch_user)
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert reverse("compliance:registration_verify", args=[registration.pk]) in page
+    assert reverse("projects:note_create", args=[project.pk]) in page
+    # The contractor's (and the labour office's) data: no links, and the pages are a 404.
+    changing = [
+        reverse("projects:edit", args=[project.pk]),
+        reverse("projects:amendment_create", args=[project.pk]),
+        reverse("compliance:registration_edit", args=[registration.pk]),
+        reverse("compliance:payment_create", args=[registration.pk]),
+        reverse("workers:add", args=[project.pk]),
+        reverse("workers:import", args=[project.pk]),
+    ]
+    for url in changing:
+        assert f'href="{url}"' not in page
+        assert client.get(url).status_code == 404, url
+    assert "Procurement" not in page
+
+    client.post(reverse("projects:note_create", args=[project.pk]), {"text": "Dicek cabang"})
+    client.post(reverse("compliance:registration_verify", args=[registration.pk]))
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.VERIFIED
+    assert "Dicek cabang" in client.get(project.get_absolute_url()).content.decode()
