@@ -9,7 +9,7 @@ from projects.services import registration_due_date
 from reference.forms import DateInput, RupiahField
 
 from .evidence import check_evidence_file
-from .models import Payment, Registration, Tariff
+from .models import Payment, Registration, Tariff, validate_paid_on
 
 _BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
@@ -63,6 +63,14 @@ class ContributionQueryForm(forms.Form):
         return cleaned_data
 
 
+def _no_date_after_today(form, *names) -> None:
+    """The browser's date picker offers no day after today for these fields; the model's
+    clean() (and the form field's validator) is what refuses one."""
+    today = timezone.localdate().isoformat()
+    for name in names:
+        form.fields[name].widget.attrs["max"] = today
+
+
 class EvidenceFilesMixin(forms.Form):
     certificate = forms.FileField(
         label=_("Participation certificate (PDF, JPEG or PNG, at most 5 MB)"), required=False
@@ -106,7 +114,9 @@ class RegistrationForm(EvidenceFilesMixin, forms.ModelForm):
     """The registration as on BPJS's certificate, the first payment, and the evidence."""
 
     amount = RupiahField(label=_("Contribution paid (Rp)"), required=False, min_value=1)
-    paid_on = forms.DateField(label=_("Paid on"), required=False, widget=DateInput())
+    paid_on = forms.DateField(
+        label=_("Paid on"), required=False, widget=DateInput(), validators=[validate_paid_on]
+    )
     receipt_number = forms.CharField(label=_("Receipt number"), max_length=40, required=False)
 
     class Meta:
@@ -121,6 +131,7 @@ class RegistrationForm(EvidenceFilesMixin, forms.ModelForm):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
+        _no_date_after_today(self, "registered_on", "paid_on")
         if not self.instance.pk:
             self.initial.setdefault("coverage_start", project.start_date)
             self.initial.setdefault("coverage_end", project.current_end_date)
@@ -166,6 +177,7 @@ class PaymentForm(EvidenceFilesMixin, forms.ModelForm):
     def __init__(self, *args, registration, **kwargs):
         super().__init__(*args, **kwargs)
         self.registration = registration
+        _no_date_after_today(self, "paid_on")
         self.fields["certificate"].label = _("Updated certificate (optional)")
 
     def _post_clean(self):

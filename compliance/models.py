@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -15,6 +16,32 @@ from reference.choices import choice_label
 from reference.identifiers import validate_bpjs_project_number
 
 from . import contribution
+
+
+def not_after_today(message):
+    """A validator for the date of something that happened (a registration, a payment, a letter
+    sent): at most today, the local date. A payment dated next year would make the project count
+    as covered now. Coverage periods run ahead and are not checked."""
+
+    def validate(value: date) -> None:
+        if value > timezone.localdate():
+            raise ValidationError(message, code="future")
+
+    return validate
+
+
+validate_registered_on = not_after_today(_("The registration date cannot be later than today."))
+validate_paid_on = not_after_today(_("The payment date cannot be later than today."))
+
+
+def check_on_field(name: str, validate, value) -> None:
+    """Run a form-field validator from a model's clean(), its error on the field `name`."""
+    if value is None:
+        return
+    try:
+        validate(value)
+    except ValidationError as error:
+        raise ValidationError({name: error.error_list}) from None
 
 
 class TariffQuerySet(models.QuerySet):
@@ -276,10 +303,17 @@ class Registration(models.Model):
         return choice_label(self.Status, self.status)
 
     def clean(self):
+        errors = {}
         if self.status == self.Status.REJECTED and not self.rejection_reason.strip():
-            raise ValidationError({"rejection_reason": _("A rejection needs a reason.")})
+            errors["rejection_reason"] = _("A rejection needs a reason.")
         if self.coverage_start and self.coverage_end and self.coverage_end < self.coverage_start:
-            raise ValidationError({"coverage_end": _("Coverage cannot end before it starts.")})
+            errors["coverage_end"] = _("Coverage cannot end before it starts.")
+        try:
+            check_on_field("registered_on", validate_registered_on, self.registered_on)
+        except ValidationError as error:
+            errors.update(error.error_dict)
+        if errors:
+            raise ValidationError(errors)
 
 
 def evidence_upload_to(instance, filename):
@@ -393,6 +427,9 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.receipt_number}: {self.amount}"
+
+    def clean(self):
+        check_on_field("paid_on", validate_paid_on, self.paid_on)
 
 
 class FlagQuerySet(models.QuerySet):

@@ -1,7 +1,10 @@
 """Contractors' writes through the API: the portal's forms and services check them, so an error
 is the web page's, as JSON with field-level messages in the caller's language."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from compliance.models import Registration
 from tests import factories
@@ -113,6 +116,27 @@ def test_registration_payment_needs_all_three_parts(api_a, project_of_contractor
 
     fields = fields_of(response)
     assert "paid_on" in fields and "receipt_number" in fields
+    assert not Registration.objects.exists()
+
+
+def test_registration_and_payment_dated_after_today_are_refused(api_a, project_of_contractor_a):
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = api_a.post(
+        f"/projects/{project_of_contractor_a.pk}/registrations",
+        {
+            "bpjs_project_number": "2300000000123",
+            "registered_on": tomorrow,
+            "coverage_start": "2026-03-16",
+            "coverage_end": "2027-08-29",
+            "amount": "1375000",
+            "paid_on": tomorrow,
+            "receipt_number": "KW-0001",
+        },
+    )
+
+    fields = fields_of(response)
+    assert fields["registered_on"] == ["The registration date cannot be later than today."]
+    assert fields["paid_on"] == ["The payment date cannot be later than today."]
     assert not Registration.objects.exists()
 
 

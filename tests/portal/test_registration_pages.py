@@ -6,10 +6,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import override
 
-from compliance import upload_links
+from compliance import services, upload_links
 from compliance.models import Payment, Registration, RegistrationEvidence, UsedUploadLink
 from tests import factories
 
@@ -166,6 +169,117 @@ def test_the_registration_form_redirects_to_the_live_registration(
     assert response["Location"] == reverse("compliance:registration_edit", args=[registration.pk])
 
 
+# --- Dates: a registration and a payment happened, so neither is later than today ------------
+
+
+def days_from_today(days: int) -> str:
+    return (timezone.localdate() + timedelta(days=days)).isoformat()
+
+
+def test_a_registration_and_payment_dated_after_today_are_refused_on_their_fields(
+    client_a, project_of_contractor_a
+):
+    url = reverse("compliance:registration_create", args=[project_of_contractor_a.pk])
+    data = registration_data(
+        project_of_contractor_a, registered_on=days_from_today(300), paid_on=days_from_today(182)
+    )
+    response = client_a.post(url, data)
+
+    assert response.context["form"].errors["registered_on"] == [
+        "The registration date cannot be later than today."
+    ]
+    assert response.context["form"].errors["paid_on"] == [
+        "The payment date cannot be later than today."
+    ]
+    assert "The payment date cannot be later than today." in response.content.decode()
+    assert not Registration.objects.exists()  # the project stays uncovered
+
+
+def test_a_registration_paid_today_may_cover_a_period_ahead(client_a, project_of_contractor_a):
+    url = reverse("compliance:registration_create", args=[project_of_contractor_a.pk])
+    data = registration_data(
+        project_of_contractor_a,
+        registered_on=days_from_today(0),
+        paid_on=days_from_today(0),
+        coverage_end=days_from_today(365),
+    )
+    assert client_a.post(url, data).status_code == 302
+    registration = Registration.objects.get(project=project_of_contractor_a)
+    assert registration.coverage_end == timezone.localdate() + timedelta(days=365)
+    assert registration.payments.get().paid_on == timezone.localdate()
+
+
+def test_a_registration_cannot_be_corrected_to_a_date_after_today(
+    client_a, project_of_contractor_a
+):
+    registration = factories.make_registration(project_of_contractor_a)
+    response = client_a.post(
+        reverse("compliance:registration_edit", args=[registration.pk]),
+        {
+            "bpjs_project_number": registration.bpjs_project_number,
+            "registered_on": days_from_today(1),
+            "coverage_start": registration.coverage_start.isoformat(),
+            "coverage_end": registration.coverage_end.isoformat(),
+        },
+    )
+    assert response.context["form"].errors["registered_on"] == [
+        "The registration date cannot be later than today."
+    ]
+    assert Registration.objects.get().registered_on == registration.registered_on
+
+
+def test_a_later_payment_dated_after_today_is_refused(client_a, project_of_contractor_a):
+    registration = factories.make_registration(project_of_contractor_a, paid=False)
+    response = client_a.post(
+        reverse("compliance:payment_create", args=[registration.pk]),
+        {
+            "kind": "full",
+            "amount": "1.375.000",
+            "paid_on": days_from_today(1),
+            "receipt_number": "K",
+        },
+    )
+    assert response.context["form"].errors["paid_on"] == [
+        "The payment date cannot be later than today."
+    ]
+    assert not Payment.objects.exists()
+
+
+def test_the_date_pickers_offer_no_day_after_today(client_a, project_of_contractor_a):
+    form = client_a.get(
+        reverse("compliance:registration_create", args=[project_of_contractor_a.pk])
+    ).context["form"]
+    today = days_from_today(0)
+    assert form.fields["registered_on"].widget.attrs["max"] == today
+    assert form.fields["paid_on"].widget.attrs["max"] == today
+    assert "max" not in form.fields["coverage_end"].widget.attrs
+
+
+@override("en")
+def test_the_services_refuse_dates_after_today_whoever_calls_them(project_of_contractor_a):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        services.record_registration(
+            project=project_of_contractor_a,
+            bpjs_project_number="2300012345678",
+            registered_on=tomorrow,
+            coverage_start=project_of_contractor_a.start_date,
+            coverage_end=project_of_contractor_a.current_end_date,
+        )
+    assert refused.value.message_dict == {
+        "registered_on": ["The registration date cannot be later than today."]
+    }
+    registration = factories.make_registration(project_of_contractor_a, paid=False)
+    with pytest.raises(ValidationError) as refused:
+        services.record_payment(
+            registration=registration, amount=Decimal(1), paid_on=tomorrow, receipt_number="K-1"
+        )
+    assert refused.value.message_dict == {
+        "paid_on": ["The payment date cannot be later than today."]
+    }
+    assert not Payment.objects.exists()
+
+
 # --- Evidence downloads -----------------------------------------------------------------------
 
 
@@ -292,3 +406,15 @@ def test_the_link_is_absolute_for_emails(settings, project_of_contractor_a):
     settings.PANTAU_SITE_URL = "https://pantau.bekasikota.go.id"
     url = upload_links.link_for(project_id=project_of_contractor_a.pk)
     assert url.startswith("https://pantau.bekasikota.go.id/projects/upload/")
+
+
+def test_the_link_refuses_a_payment_dated_after_today(client, project_of_contractor_a):
+    path = link_path(project_of_contractor_a)
+    response = client.post(
+        path,
+        registration_data(project_of_contractor_a, paid_on=days_from_today(1)),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "The payment date cannot be later than today." in response.content.decode()
+    assert not Registration.objects.exists()
+    assert not UsedUploadLink.objects.exists()  # the link still works once corrected
