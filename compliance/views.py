@@ -274,6 +274,17 @@ def flag_handling(request, pk):
     )
 
 
+def _form_errors_as_messages(request, form) -> None:
+    """The errors of an inline form of the project page, shown at the top of the page after the
+    redirect as the page's other inline forms do; each names its field, since it is not beside it."""
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        for message in errors:
+            if field is not None:
+                message = _("%(field)s: %(error)s") % {"field": field.label, "error": message}
+            messages.error(request, message)
+
+
 def _labour_office_editor(user):
     _office_editor(user)
     if user.office_id and user.office.kind != Office.Kind.LABOUR_OFFICE:
@@ -289,9 +300,7 @@ def warning_letter(request, pk):
     flag = _flag_in_scope(request, pk)
     form = WarningLetterForm(request.POST, flag=flag)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        _form_errors_as_messages(request, form)
         return redirect("projects:detail", flag.project_id)
     number, sent_on = form.cleaned_data["number"], form.cleaned_data["sent_on"]
     step = flag.escalation_step + 1

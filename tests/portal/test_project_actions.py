@@ -294,3 +294,29 @@ def test_a_bpjs_branch_verifies_and_adds_notes_but_does_not_change_contractors_d
     registration.refresh_from_db()
     assert registration.status == Registration.Status.VERIFIED
     assert "Dicek cabang" in client.get(project.get_absolute_url()).content.decode()
+
+
+@pytest.fixture
+def office_client(client, bekasi_office_user, letterhead):
+    bekasi_office_user.preferred_language = "en"
+    bekasi_office_user.save(update_fields=["preferred_language"])
+    client.force_login(bekasi_office_user)
+    return client
+
+
+def send_letter(client, flag, *, number="560/123/Disnaker", sent_on, action="record"):
+    return client.post(
+        reverse("compliance:warning_letter", args=[flag.pk]),
+        {"number": number, "sent_on": sent_on.isoformat(), "action": action},
+        follow=True,
+    )
+
+
+def test_a_letter_without_a_number_says_which_field_is_missing(
+    office_client, project_of_contractor_a
+):
+    flag = open_flag(project_of_contractor_a)
+    response = send_letter(office_client, flag, number="", sent_on=timezone.localdate())
+
+    assert "Letter number: This field is required." in response.content.decode()
+    assert not flag.letters.exists()
