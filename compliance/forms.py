@@ -203,4 +203,7 @@ class WarningLetterForm(forms.Form):
             raise forms.ValidationError(_("A waived finding gets no warning letter."))
         if self.flag.escalation_step >= 3:
             raise forms.ValidationError(_("Every letter of this finding has been sent."))
+        if cleaned_data.get("sent_on") is not None:
+            # The printed letter too: its date and deadline must make sense for the finding.
+            self.flag.check_letter_date(cleaned_data["sent_on"])  # error on sent_on
         return cleaned_data

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -32,6 +33,7 @@ def not_after_today(message):
 
 validate_registered_on = not_after_today(_("The registration date cannot be later than today."))
 validate_paid_on = not_after_today(_("The payment date cannot be later than today."))
+validate_letter_date = not_after_today(_("The letter date cannot be later than today."))
 
 
 def check_on_field(name: str, validate, value) -> None:
@@ -634,6 +636,42 @@ class ComplianceFlag(models.Model):
     def is_waived(self) -> bool:
         return self.waived_at is not None
 
+    def check_letter_date(self, sent_on: date, *, step: int | None = None) -> None:
+        """A letter of this finding is dated at most today, not before the finding opened (its
+        deadline would precede the finding) and not before the previous letter (the PP 86/2013
+        ladder: letter II follows letter I). `step` is the letter's, None for the next one.
+        Raises ValidationError on sent_on."""
+        check_on_field("sent_on", validate_letter_date, sent_on)
+        opened_on = timezone.localdate(self.opened_at)
+        if sent_on < opened_on:
+            raise ValidationError(
+                {
+                    "sent_on": ValidationError(
+                        _("The letter cannot be dated before the finding opened (%(date)s)."),
+                        code="before_flag",
+                        params={"date": date_format(opened_on, "j F Y")},
+                    )
+                }
+            )
+        earlier = self.letters.all() if step is None else self.letters.filter(step__lt=step)
+        previous = earlier.order_by("-step").first()
+        if previous is not None and sent_on < previous.sent_on:
+            raise ValidationError(
+                {
+                    "sent_on": ValidationError(
+                        _(
+                            "The letter cannot be dated before the previous letter of this "
+                            "finding (%(letter)s of %(date)s)."
+                        ),
+                        code="before_previous_letter",
+                        params={
+                            "letter": previous.get_step_display(),
+                            "date": date_format(previous.sent_on, "j F Y"),
+                        },
+                    )
+                }
+            )
+
 
 class FlagEvent(models.Model):
     """Every transition of a flag, with its time and actor: the flag's history."""
@@ -766,6 +804,11 @@ class WarningLetter(models.Model):
 
     def __str__(self):
         return f"{self.get_step_display()} {self.number}"
+
+    def clean(self):
+        # A recorded letter is history (never edited): only a new one is checked.
+        if self._state.adding and self.flag_id is not None and self.sent_on is not None:
+            self.flag.check_letter_date(self.sent_on, step=self.step)
 
 
 class ScanRun(models.Model):

@@ -1,7 +1,7 @@
 """The Django admin: every page of every registered model renders for a superuser, searches
 find what staff type, and saves go through the services (derived columns, due dates, letters)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -376,13 +376,14 @@ def test_the_worker_list_masks_the_nik_yet_finds_a_worker_by_the_full_nik(superu
 def test_recording_a_warning_letter_on_a_flag_advances_its_escalation(
     english_superuser_client, project_of_contractor_a
 ):
-    now = timezone.now()
+    # Opened before the letter's date: a letter cannot be dated before its finding.
+    opened_at = timezone.make_aware(datetime(2026, 4, 1, 9))
     flag = ComplianceFlag.objects.create(
         project=project_of_contractor_a,
         rule=ComplianceFlag.Rule.UNREGISTERED,
         severity=ComplianceFlag.Severity.VIOLATION,
-        opened_at=now,
-        violation_since=now,
+        opened_at=opened_at,
+        violation_since=opened_at,
     )
     change_url = url(ComplianceFlag, "change", flag.pk)
     data = post_data(english_superuser_client.get(change_url))
@@ -429,6 +430,40 @@ def test_a_rejected_registration_takes_no_payment_in_the_admin(
     assert response.status_code == 200
     assert "A rejected registration cannot receive payments." in response.content.decode()
     assert not registration.payments.exists()
+
+
+def test_the_admin_refuses_a_payment_or_a_letter_dated_after_today(
+    english_superuser_client, project_of_contractor_a
+):
+    registration = factories.make_registration(project_of_contractor_a, paid=False)
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = english_superuser_client.post(
+        reverse("admin:compliance_payment_add"),
+        {
+            "registration": registration.pk,
+            "kind": "full",
+            "amount": "1375000",
+            "paid_on": tomorrow,
+            "receipt_number": "000000000000123",
+        },
+    )
+    assert "The payment date cannot be later than today." in response.content.decode()
+    assert not registration.payments.exists()
+
+    now = timezone.now()
+    flag = ComplianceFlag.objects.create(
+        project=project_of_contractor_a,
+        rule=ComplianceFlag.Rule.UNREGISTERED,
+        severity=ComplianceFlag.Severity.VIOLATION,
+        opened_at=now,
+        violation_since=now,
+    )
+    response = english_superuser_client.post(
+        reverse("admin:compliance_warningletter_add"),
+        {"flag": flag.pk, "number": "566/014/Disnaker", "sent_on": tomorrow},
+    )
+    assert "The letter date cannot be later than today." in response.content.decode()
+    assert not flag.letters.exists()
 
 
 def test_an_uploaded_evidence_file_gets_its_type_size_and_hash_from_its_content(

@@ -18,7 +18,7 @@ from compliance.scanning import ScanResult, evaluate_marked_projects, scan_proje
 from projects.models import Project
 from tests import factories
 
-from .conftest import at
+from .conftest import WIB, at
 from .test_rules import SPK, only, open_flags, register
 
 Rule = ComplianceFlag.Rule
@@ -114,6 +114,36 @@ def test_a_letter_for_the_wrong_step_is_refused(overdue, bekasi_office_user):
         services.record_warning_letter(
             flag=flag, step=2, number="X", sent_on=date(2026, 7, 1), user=bekasi_office_user
         )
+
+
+def test_letters_are_dated_from_the_finding_to_today_each_after_the_previous_one(
+    overdue, bekasi_office_user
+):
+    scan_projects(now=at(overdue.registration_due_on + timedelta(days=1)))
+    flag = only(overdue, Rule.UNREGISTERED)
+    opened_on = flag.opened_at.astimezone(WIB).date()
+    today = opened_on + timedelta(days=30)
+
+    def send(step, sent_on):
+        return services.record_warning_letter(
+            flag=flag, step=step, number=f"560/{step}", sent_on=sent_on, user=bekasi_office_user
+        )
+
+    def refusal(step, sent_on):
+        with pytest.raises(services.ValidationError) as refused:
+            send(step, sent_on)
+        return [error.code for error in refused.value.error_dict["sent_on"]]
+
+    with time_machine.travel(at(today), tick=False):
+        assert refusal(1, today + timedelta(days=1)) == ["future"]
+        assert refusal(1, opened_on - timedelta(days=1)) == ["before_flag"]
+        send(1, opened_on + timedelta(days=5))
+        assert refusal(2, opened_on + timedelta(days=4)) == ["before_previous_letter"]
+        send(2, today)
+    assert list(flag.letters.values_list("step", "sent_on")) == [
+        (1, opened_on + timedelta(days=5)),
+        (2, today),
+    ]
 
 
 def test_a_waived_flag_stays_open_is_not_counted_and_asks_for_no_letter(

@@ -1,11 +1,12 @@
 """Actions on the project page: offices verify or reject registrations and waive findings
 (with reasons); contractors mark findings as being handled. Scope and roles from the outside."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from accounts.models import Office
 from compliance.models import ComplianceFlag, FlagEvent, Registration
@@ -196,7 +197,11 @@ def test_the_office_prints_the_next_warning_letter_as_a_pdf(
     client.force_login(bekasi_office_user)
     response = client.post(
         reverse("compliance:warning_letter", args=[flag.pk]),
-        {"number": "560/123/Disnaker", "sent_on": "2026-06-02", "action": "pdf"},
+        {
+            "number": "560/123/Disnaker",
+            "sent_on": timezone.localdate().isoformat(),
+            "action": "pdf",
+        },
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -212,7 +217,11 @@ def test_recording_the_letter_as_sent_advances_the_escalation_step(
     client.force_login(bekasi_office_user)
     client.post(
         reverse("compliance:warning_letter", args=[flag.pk]),
-        {"number": "560/123/Disnaker", "sent_on": "2026-06-02", "action": "record"},
+        {
+            "number": "560/123/Disnaker",
+            "sent_on": timezone.localdate().isoformat(),
+            "action": "record",
+        },
     )
     flag.refresh_from_db()
     assert flag.escalation_step == 1
@@ -304,12 +313,63 @@ def office_client(client, bekasi_office_user, letterhead):
     return client
 
 
+def in_english(day) -> str:
+    with translation.override("en"):
+        return date_format(day, "j F Y")
+
+
 def send_letter(client, flag, *, number="560/123/Disnaker", sent_on, action="record"):
     return client.post(
         reverse("compliance:warning_letter", args=[flag.pk]),
         {"number": number, "sent_on": sent_on.isoformat(), "action": action},
         follow=True,
     )
+
+
+@pytest.mark.parametrize("action", ["record", "pdf"])
+def test_a_letter_dated_after_today_is_neither_printed_nor_recorded(
+    office_client, project_of_contractor_a, action
+):
+    flag = open_flag(project_of_contractor_a)
+    response = send_letter(office_client, flag, sent_on=date(2030, 1, 1), action=action)
+
+    assert response["Content-Type"].startswith("text/html")  # back on the page, no PDF
+    assert "Letter date: The letter date cannot be later than today." in response.content.decode()
+    flag.refresh_from_db()
+    assert flag.escalation_step == 0 and not flag.letters.exists()
+
+
+def test_letter_ii_dated_before_letter_i_is_refused(office_client, project_of_contractor_a):
+    flag = open_flag(project_of_contractor_a)
+    today = timezone.localdate()
+    send_letter(office_client, flag, sent_on=today)
+
+    response = send_letter(office_client, flag, number="560/124", sent_on=today - timedelta(days=1))
+
+    assert (
+        "Letter date: The letter cannot be dated before the previous letter of this finding "
+        f"(Warning letter I of {in_english(today)})."
+    ) in response.content.decode()
+    flag.refresh_from_db()
+    assert flag.escalation_step == 1
+    assert list(flag.letters.values_list("number", flat=True)) == ["560/123/Disnaker"]
+
+
+def test_a_letter_dated_before_the_finding_opened_is_refused(
+    office_client, project_of_contractor_a
+):
+    flag = open_flag(project_of_contractor_a)  # opened three days ago
+    opened_on = timezone.localdate(flag.opened_at)
+
+    response = send_letter(
+        office_client, flag, sent_on=opened_on - timedelta(days=700), action="pdf"
+    )
+
+    assert response["Content-Type"].startswith("text/html")
+    assert (
+        "Letter date: The letter cannot be dated before the finding opened "
+        f"({in_english(opened_on)})."
+    ) in response.content.decode()
 
 
 def test_a_letter_without_a_number_says_which_field_is_missing(
@@ -320,3 +380,9 @@ def test_a_letter_without_a_number_says_which_field_is_missing(
 
     assert "Letter number: This field is required." in response.content.decode()
     assert not flag.letters.exists()
+
+
+def test_the_letter_date_picker_offers_no_day_after_today(office_client, project_of_contractor_a):
+    open_flag(project_of_contractor_a)
+    page = office_client.get(project_of_contractor_a.get_absolute_url()).content.decode()
+    assert f'name="sent_on" type="date" value="{timezone.localdate():%Y-%m-%d}" max=' in page
