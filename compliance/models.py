@@ -1,7 +1,7 @@
 """BPJS Ketenagakerjaan registrations of projects, their payments, and the compliance flags."""
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -655,16 +655,23 @@ class ComplianceFlag(models.Model):
             )
         earlier = self.letters.all() if step is None else self.letters.filter(step__lt=step)
         previous = earlier.order_by("-step").first()
-        if previous is not None and sent_on < previous.sent_on:
+        if previous is None:
+            return
+        # PP 86/2013: the company has the interval (10 calendar days) to comply with a letter
+        # before the next one (domain.md part 0).
+        earliest = previous.sent_on + timedelta(days=settings.PANTAU_LETTER_INTERVAL_DAYS)
+        if sent_on < earliest:
             raise ValidationError(
                 {
                     "sent_on": ValidationError(
                         _(
-                            "The letter cannot be dated before the previous letter of this "
-                            "finding (%(letter)s of %(date)s)."
+                            "The next letter can be dated from %(earliest)s: %(days)s days "
+                            "after %(letter)s of %(date)s, the time the company has to comply."
                         ),
                         code="before_previous_letter",
                         params={
+                            "earliest": date_format(earliest, "j F Y"),
+                            "days": settings.PANTAU_LETTER_INTERVAL_DAYS,
                             "letter": previous.get_step_display(),
                             "date": date_format(previous.sent_on, "j F Y"),
                         },

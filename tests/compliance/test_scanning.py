@@ -139,6 +139,8 @@ def test_letters_are_dated_from_the_finding_to_today_each_after_the_previous_one
         assert refusal(1, opened_on - timedelta(days=1)) == ["before_flag"]
         send(1, opened_on + timedelta(days=5))
         assert refusal(2, opened_on + timedelta(days=4)) == ["before_previous_letter"]
+        # PP 86/2013: ten days to comply with letter I before letter II.
+        assert refusal(2, opened_on + timedelta(days=14)) == ["before_previous_letter"]
         send(2, today)
     assert list(flag.letters.values_list("step", "sent_on")) == [
         (1, opened_on + timedelta(days=5)),

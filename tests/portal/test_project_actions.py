@@ -339,16 +339,17 @@ def test_a_letter_dated_after_today_is_neither_printed_nor_recorded(
     assert flag.escalation_step == 0 and not flag.letters.exists()
 
 
-def test_letter_ii_dated_before_letter_i_is_refused(office_client, project_of_contractor_a):
+def test_letter_ii_within_ten_days_of_letter_i_is_refused(office_client, project_of_contractor_a):
     flag = open_flag(project_of_contractor_a)
     today = timezone.localdate()
     send_letter(office_client, flag, sent_on=today)
 
-    response = send_letter(office_client, flag, number="560/124", sent_on=today - timedelta(days=1))
+    response = send_letter(office_client, flag, number="560/124", sent_on=today)
 
     assert (
-        "Letter date: The letter cannot be dated before the previous letter of this finding "
-        f"(Warning letter I of {in_english(today)})."
+        f"Letter date: The next letter can be dated from {in_english(today + timedelta(days=10))}:"
+        f" 10 days after Warning letter I of {in_english(today)}, the time the company has to"
+        " comply."
     ) in response.content.decode()
     flag.refresh_from_db()
     assert flag.escalation_step == 1
