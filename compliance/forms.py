@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.services import registration_due_date
 from reference.forms import DateInput, RupiahField
+from reference.rupiah import MAX_AMOUNT
 
 from .evidence import check_evidence_file
 from .models import Payment, Registration, Tariff, validate_paid_on
@@ -113,7 +114,9 @@ class EvidenceForm(EvidenceFilesMixin):
 class RegistrationForm(EvidenceFilesMixin, forms.ModelForm):
     """The registration as on BPJS's certificate, the first payment, and the evidence."""
 
-    amount = RupiahField(label=_("Contribution paid (Rp)"), required=False, min_value=1)
+    amount = RupiahField(
+        label=_("Contribution paid (Rp)"), required=False, min_value=1, max_value=MAX_AMOUNT
+    )
     paid_on = forms.DateField(
         label=_("Paid on"), required=False, widget=DateInput(), validators=[validate_paid_on]
     )
@@ -167,7 +170,7 @@ class RegistrationForm(EvidenceFilesMixin, forms.ModelForm):
 
 
 class PaymentForm(EvidenceFilesMixin, forms.ModelForm):
-    amount = RupiahField(label=_("Amount paid (Rp)"), min_value=1)
+    amount = RupiahField(label=_("Amount paid (Rp)"), min_value=1, max_value=MAX_AMOUNT)
 
     class Meta:
         model = Payment

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from reference.choices import choice_label
 from reference.identifiers import validate_bpjs_project_number
+from reference.rupiah import MAX_AMOUNT, MaxRupiahValidator
 
 from . import contribution
 
@@ -202,12 +203,16 @@ class Registration(models.Model):
         related_name="+",
     )
     assessed_base_value = models.DecimalField(
-        _("contract value assessed (DPP)"), max_digits=18, decimal_places=2
+        _("contract value assessed (DPP)"),
+        max_digits=18,
+        decimal_places=2,
+        validators=[MaxRupiahValidator(MAX_AMOUNT)],
     )
     contribution_assessed = models.DecimalField(
         _("contribution assessed"),
         max_digits=18,
         decimal_places=0,
+        validators=[MaxRupiahValidator(MAX_AMOUNT)],
         help_text=_("The amount in BPJS's assessment letter (surat penetapan iuran)."),
     )
     status = models.CharField(
@@ -266,6 +271,14 @@ class Registration(models.Model):
                 condition=Q(contribution_assessed__gte=0, assessed_base_value__gt=0),
                 name="compliance_registration_amounts_positive",
                 violation_error_message=_("Amounts must be positive."),
+            ),
+            # reference.rupiah.MAX_AMOUNT, as the project's value (projects_project_value_max).
+            models.CheckConstraint(
+                condition=Q(
+                    contribution_assessed__lte=MAX_AMOUNT, assessed_base_value__lte=MAX_AMOUNT
+                ),
+                name="compliance_registration_amounts_max",
+                violation_error_message=_("Amounts cannot be more than Rp100 trillion."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="rejected") | ~Q(rejection_reason=""),
@@ -395,7 +408,9 @@ class Payment(models.Model):
         related_name="payments",
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.FULL)
-    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=0)
+    amount = models.DecimalField(
+        _("amount"), max_digits=18, decimal_places=0, validators=[MaxRupiahValidator(MAX_AMOUNT)]
+    )
     paid_on = models.DateField(_("paid on"))
     receipt_number = models.CharField(_("receipt number"), max_length=40)
     recorded_by = models.ForeignKey(
@@ -419,6 +434,12 @@ class Payment(models.Model):
                 condition=Q(amount__gt=0),
                 name="compliance_payment_amount_positive",
                 violation_error_message=_("A payment must be more than zero."),
+            ),
+            # reference.rupiah.MAX_AMOUNT: no payment on a project is more than any contract.
+            models.CheckConstraint(
+                condition=Q(amount__lte=MAX_AMOUNT),
+                name="compliance_payment_amount_max",
+                violation_error_message=_("A payment cannot be more than Rp100 trillion."),
             ),
             models.UniqueConstraint(
                 fields=["registration", "receipt_number"],

@@ -28,7 +28,7 @@ from projects.services import mark_for_evaluation, registration_due_date
 from reference.calendar import holidays_between
 from reference.identifiers import format_npwp
 from reference.models import Region
-from reference.rupiah import format_rupiah, value_before_ppn
+from reference.rupiah import MAX_AMOUNT, MaxRupiahValidator, format_rupiah, value_before_ppn
 from workers.importing import _insert_values, comparable_name
 
 from . import reading
@@ -222,6 +222,7 @@ def clean_row(number: int, values: list, columns: dict, scope: Scope) -> Row:
             continue
         try:
             row.value = reading.clean_money(cell)
+            MaxRupiahValidator(MAX_AMOUNT)(row.value)  # projects_project_value_max
         except ValidationError as error:
             problems.append(f"{name}: {' '.join(error.messages)}")
         if row.value:

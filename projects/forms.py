@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reference.forms import DateInput, RegencyChoiceField, RupiahField
 from reference.models import Region
+from reference.rupiah import MAX_AMOUNT
 
 from .models import Amendment, Project, WorkUnit
 
@@ -28,8 +29,10 @@ class ProjectForm(forms.ModelForm):
         help_text=_("The commitment officer (PPK) hears when a violation opens."),
     )
     regency = RegencyChoiceField(label=_("Regency/city of the work site"))
-    contract_value = RupiahField(label=_("Contract value (Rp)"), min_value=1)
-    wage_total = RupiahField(label=_("Total wages (Rp)"), required=False, min_value=1)
+    contract_value = RupiahField(label=_("Contract value (Rp)"), min_value=1, max_value=MAX_AMOUNT)
+    wage_total = RupiahField(
+        label=_("Total wages (Rp)"), required=False, min_value=1, max_value=MAX_AMOUNT
+    )
 
     class Meta:
         model = Project
@@ -96,9 +99,9 @@ class ProjectForm(forms.ModelForm):
             self.add_error("start_date", _("The start (SPMK) date cannot be before the SPK date."))
         if start and end and end < start:
             self.add_error("end_date", _("The end date cannot be before the start date."))
-        if cleaned_data.get(
-            "contribution_basis"
-        ) == Project.ContributionBasis.WAGES and not cleaned_data.get("wage_total"):
+        is_wage_basis = cleaned_data.get("contribution_basis") == Project.ContributionBasis.WAGES
+        # A wage total refused already (not an amount, too large) has its own message.
+        if is_wage_basis and not cleaned_data.get("wage_total") and "wage_total" not in self.errors:
             self.add_error("wage_total", _("The wage basis needs the total wages."))
         regency = cleaned_data.get("regency")
         owner_name = (cleaned_data.get("owner_name") or "").strip()
@@ -176,7 +179,7 @@ class AmendmentForm(forms.ModelForm):
     """An addendum: a new value and/or a new end date (domain.md §3.5)."""
 
     new_contract_value = RupiahField(
-        label=_("New contract value (Rp)"), required=False, min_value=1
+        label=_("New contract value (Rp)"), required=False, min_value=1, max_value=MAX_AMOUNT
     )
 
     class Meta:

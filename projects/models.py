@@ -13,6 +13,13 @@ from simple_history.models import HistoricalRecords
 
 from reference.identifiers import validate_nib, validate_npp, validate_npwp
 from reference.models import Region
+from reference.rupiah import MAX_AMOUNT, MaxRupiahValidator
+
+# The largest planned workforce of one project. A big site employs thousands of workers at its
+# peak; 100,000 leaves room for the largest, while a typo (3,000,000,000 workers) is refused
+# before it reaches the exposure score (compliance.scanning.weight_expression, which also caps
+# the workforce it estimates from the value at this). The constraint's message says "100,000".
+MAX_PLANNED_WORKFORCE = 100_000
 
 
 class ContractorQuerySet(models.QuerySet):
@@ -347,7 +354,7 @@ class Project(models.Model):
         _("contract value as entered"),
         max_digits=18,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("1"))],
+        validators=[MinValueValidator(Decimal("1")), MaxRupiahValidator(MAX_AMOUNT)],
     )
     includes_ppn = models.BooleanField(
         _("value includes PPN"),
@@ -373,6 +380,7 @@ class Project(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
+        validators=[MaxRupiahValidator(MAX_AMOUNT)],
         help_text=_("Only for the wage basis: the wages of all project workers over the project."),
     )
     funding_source = models.CharField(_("funding source"), max_length=12, choices=FundingSource)
@@ -405,7 +413,16 @@ class Project(models.Model):
     )
     kode_rup = models.CharField(_("RUP code (kode RUP)"), max_length=40, blank=True, db_index=True)
     planned_workforce = models.PositiveIntegerField(
-        _("planned workforce"), null=True, blank=True, validators=[MinValueValidator(1)]
+        _("planned workforce"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(1),
+            MaxValueValidator(
+                MAX_PLANNED_WORKFORCE,
+                _("The planned workforce cannot be more than 100,000 workers."),
+            ),
+        ],
     )
     source = models.CharField(_("source"), max_length=12, choices=Source, default=Source.CONTRACTOR)
 
@@ -461,6 +478,25 @@ class Project(models.Model):
                 name="projects_project_base_value_positive",
                 violation_error_message=_("The contract value before PPN must be more than zero."),
             ),
+            # MAX_AMOUNT: the dashboards' sums and the exposure score stay within their types
+            # whatever path wrote the row (the form, the API, the procurement import, the admin).
+            models.CheckConstraint(
+                condition=Q(contract_value__lte=MAX_AMOUNT),
+                name="projects_project_value_max",
+                violation_error_message=_("The contract value cannot be more than Rp100 trillion."),
+            ),
+            models.CheckConstraint(
+                condition=Q(current_base_value__lte=MAX_AMOUNT),
+                name="projects_project_base_value_max",
+                violation_error_message=_(
+                    "The contract value before PPN cannot be more than Rp100 trillion."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(wage_total__isnull=True) | Q(wage_total__lte=MAX_AMOUNT),
+                name="projects_project_wage_total_max",
+                violation_error_message=_("The total wages cannot be more than Rp100 trillion."),
+            ),
             models.CheckConstraint(
                 condition=Q(ppn_rate__gte=0, ppn_rate__lte=100),
                 name="projects_project_ppn_rate_range",
@@ -501,6 +537,15 @@ class Project(models.Model):
                 condition=Q(planned_workforce__isnull=True) | Q(planned_workforce__gt=0),
                 name="projects_project_workforce_positive",
                 violation_error_message=_("The planned workforce must be at least one worker."),
+            ),
+            # compliance.scanning.exposure_expression relies on it to stay within a bigint.
+            models.CheckConstraint(
+                condition=Q(planned_workforce__isnull=True)
+                | Q(planned_workforce__lte=MAX_PLANNED_WORKFORCE),
+                name="projects_project_workforce_max",
+                violation_error_message=_(
+                    "The planned workforce cannot be more than 100,000 workers."
+                ),
             ),
         ]
         indexes = [
@@ -598,6 +643,7 @@ class Amendment(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
+        validators=[MaxRupiahValidator(MAX_AMOUNT)],
         help_text=_("As entered, with the same PPN treatment as the project."),
     )
     new_end_date = models.DateField(_("new end date"), null=True, blank=True)
@@ -635,6 +681,15 @@ class Amendment(models.Model):
                 condition=Q(new_contract_value__isnull=True) | Q(new_contract_value__gt=0),
                 name="projects_amendment_value_positive",
                 violation_error_message=_("The new contract value must be more than zero."),
+            ),
+            # The project's current value follows it (projects_project_value_max).
+            models.CheckConstraint(
+                condition=Q(new_contract_value__isnull=True)
+                | Q(new_contract_value__lte=MAX_AMOUNT),
+                name="projects_amendment_value_max",
+                violation_error_message=_(
+                    "The new contract value cannot be more than Rp100 trillion."
+                ),
             ),
         ]
 

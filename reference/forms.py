@@ -6,7 +6,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from .models import Region
-from .rupiah import format_rupiah, parse_rupiah
+from .rupiah import MaxRupiahValidator, format_rupiah, parse_rupiah
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -29,15 +29,20 @@ class DateInput(forms.DateInput):
 
 
 class RupiahField(forms.DecimalField):
-    """An amount typed the Indonesian way: "1.250.000.000" or "Rp 1.250.000.000,00"."""
+    """An amount typed the Indonesian way: "1.250.000.000" or "Rp 1.250.000.000,00".
+
+    max_value names its limit in rupiah (MaxRupiahValidator)."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
     default_error_messages = {"invalid": _("Enter an amount in rupiah, for example 1.250.000.000.")}
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, max_value=None, **kwargs):
         kwargs.setdefault("max_digits", 18)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(**kwargs)
+        if max_value is not None:
+            self.max_value = max_value
+            self.validators.append(MaxRupiahValidator(max_value))
 
     def to_python(self, value):
         if value in self.empty_values:

@@ -4,8 +4,19 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils import translation
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# The largest amount any rupiah field stores: Rp100 trillion (10^14). The contract value, its
+# wages, a contribution or a payment on it never come near it (the biggest single construction
+# contracts are in the trillions; a contribution is at most a few percent of the value), yet a
+# slip of the keyboard (9.999.999.999.999.999, a figure pasted twice) is refused before it skews
+# the dashboards' totals and the exposure score (compliance.scanning.weight_expression). The
+# constraints' messages say "Rp100 trillion": change them with it.
+MAX_AMOUNT = Decimal(10**14)
 
 _ALLOWED = re.compile(r"^[0-9.,]+$")
 # An optional minus sign before or after "Rp": "-Rp1.500" is how format_rupiah writes it.
@@ -63,6 +74,18 @@ def _to_decimal(cleaned: str) -> Decimal:
     if not integer.isdigit() or (fraction and (not fraction.isdigit() or len(fraction) > 2)):
         raise _format_error()
     return Decimal(f"{integer}.{fraction}" if fraction else integer)
+
+
+@deconstructible
+class MaxRupiahValidator(MaxValueValidator):
+    """A MaxValueValidator that writes its limit in rupiah, in the reader's language."""
+
+    message = gettext_lazy("Enter an amount of at most %(limit)s.")
+
+    def __call__(self, value):
+        if value is not None and value > self.limit_value:
+            limit = format_rupiah(self.limit_value)
+            raise ValidationError(self.message, code=self.code, params={"limit": limit})
 
 
 def round_rupiah(amount: Decimal) -> Decimal:

@@ -29,8 +29,16 @@ from compliance.models import (
     TariffTier,
     WarningLetter,
 )
-from projects.models import Amendment, Contractor, Project, ProjectNote, WorkUnit
+from projects.models import (
+    MAX_PLANNED_WORKFORCE,
+    Amendment,
+    Contractor,
+    Project,
+    ProjectNote,
+    WorkUnit,
+)
 from reference.models import Holiday, Region
+from reference.rupiah import MAX_AMOUNT
 from tests import factories
 from workers.models import Enrollment, ImportJob, Worker
 
@@ -38,6 +46,7 @@ pytestmark = [pytest.mark.django_db]
 
 OUR_APPS = {"accounts", "projects", "reference", "workers", "compliance"}
 DAY = timedelta(days=1)
+SEN = Decimal("0.01")
 NOW = timezone.now()
 _contract_numbers = itertools.count(1)
 
@@ -286,6 +295,28 @@ def project_with_no_value_before_ppn(world):
     return lambda: new_project(world, current_base_value=0)
 
 
+@violates("projects_project_value_max")
+def project_worth_more_than_100_trillion(world):
+    # Within numeric(18, 2), so it is the constraint that refuses it on PostgreSQL too.
+    return lambda: new_project(world, contract_value=MAX_AMOUNT + SEN)
+
+
+@violates("projects_project_base_value_max")
+def project_with_a_value_before_ppn_above_100_trillion(world):
+    return lambda: new_project(world, current_base_value=MAX_AMOUNT + SEN)
+
+
+@violates("projects_project_wage_total_max")
+def project_with_wages_above_100_trillion(world):
+    return lambda: new_project(world, wage_total=MAX_AMOUNT + SEN)
+
+
+@violates("projects_project_workforce_max")
+def project_planning_3_billion_workers(world):
+    # Within PostgreSQL's integer too (3e9 is not): the constraint refuses it, not the column.
+    return lambda: new_project(world, planned_workforce=MAX_PLANNED_WORKFORCE + 1)
+
+
 @violates("projects_project_ppn_rate_range")
 def project_with_a_ppn_rate_above_100(world):
     return lambda: new_project(world, ppn_rate=Decimal("100.01"))
@@ -353,6 +384,11 @@ def addendum_changing_nothing(world):
 @violates("projects_amendment_value_positive")
 def addendum_to_a_value_of_zero(world):
     return lambda: new_amendment(world, new_contract_value=0)
+
+
+@violates("projects_amendment_value_max")
+def addendum_to_a_value_above_100_trillion(world):
+    return lambda: new_amendment(world, new_contract_value=MAX_AMOUNT + SEN)
 
 
 # reference
@@ -479,6 +515,13 @@ def registration_assessed_on_nothing(world):
     )
 
 
+@violates("compliance_registration_amounts_max")
+def registration_assessing_a_contribution_above_100_trillion(world):
+    return lambda: Registration.objects.filter(pk=world.registration.pk).update(
+        contribution_assessed=MAX_AMOUNT + 1
+    )
+
+
 @violates("compliance_registration_rejection_has_reason")
 def rejection_without_a_reason(world):
     return lambda: Registration.objects.filter(pk=world.registration.pk).update(
@@ -507,6 +550,16 @@ def evidence_over_5_mb(world):
 def payment_of_zero(world):
     return lambda: Payment.objects.create(
         registration=world.registration, amount=0, paid_on=NOW.date(), receipt_number="R-0"
+    )
+
+
+@violates("compliance_payment_amount_max")
+def payment_above_100_trillion(world):
+    return lambda: Payment.objects.create(
+        registration=world.registration,
+        amount=MAX_AMOUNT + 1,
+        paid_on=NOW.date(),
+        receipt_number="R-BIG",
     )
 
 
@@ -703,6 +756,30 @@ def test_region_codes_of_the_three_levels_fit_the_format(world):
     regency = Region.objects.create(code="99.01", name="Kabupaten Uji", level=2, parent=province)
 
     Region.objects.create(code="99.01.01", name="Kecamatan Uji", level=3, parent=regency)
+
+
+def test_amounts_and_a_workforce_at_their_upper_bounds_are_allowed(world):
+    project = new_project(
+        world,
+        contract_value=MAX_AMOUNT,
+        current_base_value=MAX_AMOUNT,
+        contribution_basis=Project.ContributionBasis.WAGES,
+        wage_total=MAX_AMOUNT,
+        planned_workforce=MAX_PLANNED_WORKFORCE,
+    )
+    new_amendment(world, project=project, new_contract_value=MAX_AMOUNT)
+    Registration.objects.filter(pk=world.registration.pk).update(
+        assessed_base_value=MAX_AMOUNT, contribution_assessed=MAX_AMOUNT
+    )
+    Payment.objects.create(
+        registration=world.registration,
+        amount=MAX_AMOUNT,
+        paid_on=NOW.date(),
+        receipt_number="R-MAX",
+    )
+
+    world.registration.refresh_from_db()
+    assert world.registration.payments_total == world.payment.amount + MAX_AMOUNT
 
 
 def test_a_wage_basis_project_with_wages_is_allowed(world):

@@ -75,6 +75,18 @@ def test_a_badly_typed_body_is_a_400_with_the_field(api_a, reference_data):
     assert missing["owner_name"] == ["This field is required."]
 
 
+def test_a_value_or_workforce_beyond_any_project_is_refused_and_nothing_saved(api_a, contractor_a):
+    body = project_body(contract_value="9999999999999999", planned_workforce=10**20)
+
+    fields = fields_of(api_a.post("/projects", body))
+
+    assert fields["contract_value"] == ["Enter an amount of at most Rp100,000,000,000,000."]
+    assert fields["planned_workforce"] == [
+        "The planned workforce cannot be more than 100,000 workers."
+    ]
+    assert not contractor_a.projects.exists()
+
+
 def test_a_duplicate_spk_number_of_the_owner_is_refused(api_a, contractor_a):
     assert api_a.post("/projects", project_body()).status_code == 201
     fields = fields_of(api_a.post("/projects", project_body(name="Lain")))

@@ -86,6 +86,57 @@ def test_the_form_refuses_a_value_that_is_not_a_positive_amount(client_a, value)
     assert not Project.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("contract_value", "9.999.999.999.999.999"), ("wage_total", "Rp 100.000.000.000.000,01")],
+)
+def test_an_amount_above_100_trillion_is_refused_with_the_limit_in_rupiah(client_a, field, value):
+    response = client_a.post(
+        reverse("projects:create"),
+        project_form_data(
+            **{"contribution_basis": "wages", "wage_total": "1.000.000", field: value}
+        ),
+    )
+
+    message = "Enter an amount of at most Rp100,000,000,000,000."
+    assert response.context["form"].errors[field] == [message]
+    assert message in response.content.decode()
+    assert not Project.objects.exists()
+
+
+def test_the_limit_is_written_the_indonesian_way_on_an_indonesian_page(client, contractor_a_user):
+    client.force_login(contractor_a_user)  # preferred language: id
+    response = client.post(
+        reverse("projects:create"), project_form_data(contract_value="9.999.999.999.999.999")
+    )
+
+    assert "Rp100.000.000.000.000" in response.context["form"].errors["contract_value"][0]
+    assert not Project.objects.exists()
+
+
+@pytest.mark.parametrize("workforce", ["3000000000", str(10**20), "100001"])
+def test_a_planned_workforce_above_100_000_is_refused_in_words(client_a, workforce):
+    response = client_a.post(
+        reverse("projects:create"), project_form_data(planned_workforce=workforce)
+    )
+
+    message = "The planned workforce cannot be more than 100,000 workers."
+    assert response.context["form"].errors["planned_workforce"] == [message]
+    assert message in response.content.decode()
+    assert not Project.objects.exists()
+
+
+def test_amounts_and_a_workforce_at_their_upper_bounds_are_accepted(client_a):
+    response = client_a.post(
+        reverse("projects:create"),
+        project_form_data(contract_value="Rp 100.000.000.000.000,00", planned_workforce="100000"),
+    )
+
+    assert response.status_code == 302
+    project = Project.objects.get()
+    assert (project.contract_value, project.planned_workforce) == (Decimal(10**14), 100_000)
+
+
 def test_an_spk_number_already_used_by_the_same_owner_is_refused(client_a):
     client_a.post(reverse("projects:create"), project_form_data())
     response = client_a.post(reverse("projects:create"), project_form_data(name="Another"))
@@ -241,6 +292,26 @@ def test_an_addendum_that_changes_nothing_is_refused(client_a, project_of_contra
     assert response.context["form"].non_field_errors() == [
         "An addendum changes the contract value, the end date, or both."
     ]
+
+
+def test_an_addendum_above_100_trillion_is_refused_and_nothing_changes(
+    client_a, project_of_contractor_a
+):
+    response = client_a.post(
+        reverse("projects:amendment_create", args=[project_of_contractor_a.pk]),
+        {
+            "signed_on": "2026-05-04",
+            "document_number": "ADD-01/2026",
+            "new_contract_value": "9.999.999.999.999.999",
+        },
+    )
+
+    assert response.context["form"].errors["new_contract_value"] == [
+        "Enter an amount of at most Rp100,000,000,000,000."
+    ]
+    assert not Amendment.objects.exists()
+    project_of_contractor_a.refresh_from_db()
+    assert project_of_contractor_a.contract_value < 10**14
 
 
 # --- Access from the outside ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Procurement import of the sample files (tests/procurement_corpus, domain.md §7 field lists):
 what the preview says per row, what the import writes, and that a second import writes nothing."""
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -156,6 +157,18 @@ def test_the_same_package_twice_in_a_file_is_rejected_on_the_second_row(bekasi_o
     last = run.rows[-1]
     assert last["outcome"] == "rejected"
     assert last["detail"] == "The same package (51234001) is already on row 2 of this file."
+
+
+def test_a_contract_value_beyond_any_project_is_rejected_on_its_row(bekasi_office_user):
+    packages = json.loads(CONTRACT_JSON.read_text())
+    packages["data"][1]["nilai_kontrak"] = "9.999.999.999.999.999"
+    run = check_and_run(json.dumps(packages).encode(), bekasi_office_user, name="big.json")
+
+    row = by_code(run)["10234002"]
+    assert row["outcome"] == "rejected"
+    assert "nilai_kontrak: Enter an amount of at most Rp100,000,000,000,000." in row["detail"]
+    assert run.status == ProcurementImport.Status.DONE
+    assert not Project.objects.filter(kode_tender="10234002").exists()
 
 
 def test_both_npwp_forms_must_name_the_same_taxpayer(bekasi_office_user):
