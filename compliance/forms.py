@@ -114,8 +114,13 @@ class EvidenceForm(EvidenceFilesMixin):
 class RegistrationForm(EvidenceFilesMixin, forms.ModelForm):
     """The registration as on BPJS's certificate, the first payment, and the evidence."""
 
+    # Whole rupiah, as Payment.amount stores them.
     amount = RupiahField(
-        label=_("Contribution paid (Rp)"), required=False, min_value=1, max_value=MAX_AMOUNT
+        label=_("Contribution paid (Rp)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_AMOUNT,
+        decimal_places=0,
     )
     paid_on = forms.DateField(
         label=_("Paid on"), required=False, widget=DateInput(), validators=[validate_paid_on]
@@ -170,7 +175,9 @@ class RegistrationForm(EvidenceFilesMixin, forms.ModelForm):
 
 
 class PaymentForm(EvidenceFilesMixin, forms.ModelForm):
-    amount = RupiahField(label=_("Amount paid (Rp)"), min_value=1, max_value=MAX_AMOUNT)
+    amount = RupiahField(
+        label=_("Amount paid (Rp)"), min_value=1, max_value=MAX_AMOUNT, decimal_places=0
+    )
 
     class Meta:
         model = Payment

@@ -31,10 +31,15 @@ class DateInput(forms.DateInput):
 class RupiahField(forms.DecimalField):
     """An amount typed the Indonesian way: "1.250.000.000" or "Rp 1.250.000.000,00".
 
-    max_value names its limit in rupiah (MaxRupiahValidator)."""
+    decimal_places=0 for a column of whole rupiah: ",00" is still accepted (the way amounts are
+    printed on receipts), a sen part other than zero gets its own message. max_value names its
+    limit in rupiah (MaxRupiahValidator)."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-    default_error_messages = {"invalid": _("Enter an amount in rupiah, for example 1.250.000.000.")}
+    default_error_messages = {
+        "invalid": _("Enter an amount in rupiah, for example 1.250.000.000."),
+        "sen": _("Enter whole rupiah: this amount is stored without sen."),
+    }
 
     def __init__(self, *, max_value=None, **kwargs):
         kwargs.setdefault("max_digits", 18)
@@ -47,9 +52,12 @@ class RupiahField(forms.DecimalField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        if isinstance(value, Decimal):
-            return value
-        return parse_rupiah(value)
+        amount = value if isinstance(value, Decimal) else parse_rupiah(value)
+        if self.decimal_places == 0:
+            if amount != amount.to_integral_value():
+                raise ValidationError(self.error_messages["sen"], code="sen")
+            amount = amount.quantize(Decimal(1))  # "10.300.000,00" has no decimal places left
+        return amount
 
     def prepare_value(self, value):
         if isinstance(value, Decimal):

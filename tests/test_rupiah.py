@@ -6,7 +6,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils.translation import override
 
-from reference.rupiah import format_rupiah, parse_rupiah, round_rupiah, value_before_ppn
+from reference.forms import RupiahField
+from reference.rupiah import (
+    MAX_AMOUNT,
+    format_rupiah,
+    parse_rupiah,
+    round_rupiah,
+    value_before_ppn,
+)
 
 BILLION_AND_A_QUARTER = Decimal("1250000000")
 
@@ -188,3 +195,32 @@ def test_the_dpp_divides_by_one_plus_the_rate_and_rounds_to_whole_rupiah(value, 
 
 def test_a_value_with_sen_gives_a_whole_rupiah_dpp():
     assert value_before_ppn(Decimal("1.50"), includes_ppn=False, ppn_rate=Decimal("11")) == 2
+
+
+def test_a_whole_rupiah_field_reads_zero_sen_as_a_whole_amount():
+    field = RupiahField(decimal_places=0)
+
+    amount = field.clean("Rp 1.250.000.000,00")
+
+    assert amount == BILLION_AND_A_QUARTER and amount.as_tuple().exponent == 0
+
+
+@pytest.mark.parametrize("text", ["1.250.000.000,50", "1,250,000,000.01"])
+def test_a_whole_rupiah_field_refuses_sen_in_words(text):
+    with override("en"), pytest.raises(ValidationError) as info:
+        RupiahField(decimal_places=0).clean(text)
+
+    assert info.value.messages == ["Enter whole rupiah: this amount is stored without sen."]
+
+
+def test_a_field_that_stores_sen_keeps_them():
+    assert RupiahField().clean("Rp 1.250.000.000,50") == Decimal("1250000000.50")
+
+
+def test_the_upper_limit_is_named_in_rupiah_in_the_readers_language():
+    field = RupiahField(max_value=MAX_AMOUNT)
+    for language, limit in (("en", "Rp100,000,000,000,000"), ("id", "Rp100.000.000.000.000")):
+        with override(language), pytest.raises(ValidationError) as info:
+            field.clean("100.000.000.000.000,01")
+        assert limit in info.value.messages[0]
+    assert field.clean("100.000.000.000.000") == MAX_AMOUNT

@@ -159,6 +159,68 @@ def test_a_second_payment_is_recorded_on_the_registration(client_a, project_of_c
     assert registration.payments.get().receipt_number == "K-9"
 
 
+@pytest.mark.parametrize(
+    "amount", ["Rp 10.300.000,00", "10.300.000,00", "10300000", "Rp10.300.000"]
+)
+def test_a_payment_in_the_format_the_form_advertises_is_recorded_in_whole_rupiah(
+    client_a, project_of_contractor_a, amount
+):
+    registration = factories.make_registration(project_of_contractor_a, paid=False)
+    response = client_a.post(
+        reverse("compliance:payment_create", args=[registration.pk]),
+        {"kind": "full", "amount": amount, "paid_on": "2026-03-12", "receipt_number": "K-9"},
+    )
+
+    assert response.status_code == 302
+    assert registration.payments.get().amount == Decimal(10_300_000)
+
+
+def test_a_payment_with_sen_is_refused_in_words_and_not_recorded(client_a, project_of_contractor_a):
+    registration = factories.make_registration(project_of_contractor_a, paid=False)
+    response = client_a.post(
+        reverse("compliance:payment_create", args=[registration.pk]),
+        {"kind": "full", "amount": "10.300.000,50", "paid_on": "2026-03-12", "receipt_number": "K"},
+    )
+
+    message = "Enter whole rupiah: this amount is stored without sen."
+    assert response.context["form"].errors["amount"] == [message]
+    assert message in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+def test_a_payment_above_100_trillion_is_refused(client_a, project_of_contractor_a):
+    registration = factories.make_registration(project_of_contractor_a, paid=False)
+    response = client_a.post(
+        reverse("compliance:payment_create", args=[registration.pk]),
+        {
+            "kind": "full",
+            "amount": "9.999.999.999.999.999",
+            "paid_on": "2026-03-12",
+            "receipt_number": "K-9",
+        },
+    )
+
+    assert response.context["form"].errors["amount"] == [
+        "Enter an amount of at most Rp100,000,000,000,000."
+    ]
+    assert not Payment.objects.exists()
+
+
+def test_the_first_payment_with_the_registration_takes_zero_sen_and_refuses_others(
+    client_a, project_of_contractor_a
+):
+    url = reverse("compliance:registration_create", args=[project_of_contractor_a.pk])
+    refused = client_a.post(url, registration_data(project_of_contractor_a, amount="1.375.000,25"))
+    assert refused.context["form"].errors["amount"] == [
+        "Enter whole rupiah: this amount is stored without sen."
+    ]
+    assert not Registration.objects.exists()
+
+    client_a.post(url, registration_data(project_of_contractor_a, amount="Rp 1.375.000,00"))
+    registration = Registration.objects.get(project=project_of_contractor_a)
+    assert registration.payments.get().amount == Decimal(1_375_000)
+
+
 def test_the_registration_form_redirects_to_the_live_registration(
     client_a, project_of_contractor_a
 ):
