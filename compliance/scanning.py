@@ -34,10 +34,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Ceil, Coalesce, Greatest, TruncDate
+from django.db.models.functions import Cast, Ceil, Coalesce, Greatest, Least, TruncDate
 from django.utils import timezone
 
-from projects.models import Project
+from projects.models import MAX_PLANNED_WORKFORCE, Project
 
 from . import rules
 from .decisions import decision_rows
@@ -54,6 +54,11 @@ SCAN_LOCK_KEY = 0x5A4A4B4E  # "ZJKN": one engine write at a time
 # still holds the lock until PostgreSQL notices, at the end of the statement it was running
 # (seconds at a million projects): skipping at once would drop the scan until the next beat.
 SCAN_LOCK_WAIT = timedelta(minutes=2)
+# The exposure score counts days overdue up to a century: a due date further back is a typo in
+# the dates. With the weight at most 10^13 (weight_expression) the score stays below
+# 10^13 × 36,525 ≈ 3.7 × 10^17, well within a bigint (9.2 × 10^18); uncapped, a due date typed
+# in year 202 would overflow it (PostgreSQL fails the scan, SQLite clamps the score).
+MAX_EXPOSURE_DAYS = 36_525
 
 
 @dataclass(frozen=True)
@@ -143,17 +148,21 @@ def _with_event(flags: QuerySet, run: ScanRun | None, kind: str, **details) -> Q
 
 def weight_expression(prefix: str = ""):
     """A project's weight in the exposure score: its value in millions (rounded up) × its
-    workforce (the planned one, else one worker per PANTAU_RUPIAH_PER_ESTIMATED_WORKER)."""
+    workforce (the planned one, else one worker per PANTAU_RUPIAH_PER_ESTIMATED_WORKER, at
+    most MAX_PLANNED_WORKFORCE like a planned one). At most 10^8 × 10^5 = 10^13
+    (projects_project_base_value_max, projects_project_workforce_max)."""
     per_worker = settings.PANTAU_RUPIAH_PER_ESTIMATED_WORKER
     value = F(f"{prefix}current_base_value")
-    return Cast(
-        Ceil(value / Value(Decimal(1_000_000)))
-        * Coalesce(
-            f"{prefix}planned_workforce",
-            Greatest(Cast(value / Value(per_worker), IntegerField()), 1),
-        ),
-        BigIntegerField(),
+    estimate = Least(
+        Greatest(Cast(value / Value(per_worker), BigIntegerField()), 1), MAX_PLANNED_WORKFORCE
     )
+    workforce = Coalesce(f"{prefix}planned_workforce", estimate, output_field=BigIntegerField())
+    return Cast(Ceil(value / Value(Decimal(1_000_000))) * workforce, BigIntegerField())
+
+
+def exposure_days(days):
+    """Days overdue as the score counts them: at least 1, at most MAX_EXPOSURE_DAYS."""
+    return Least(Greatest(days, 1), MAX_EXPOSURE_DAYS)
 
 
 def exposure_expression(clock: rules.Clock):
@@ -169,9 +178,9 @@ def exposure_expression(clock: rules.Clock):
         When(severity=Flag.Severity.WARNING, then=Value(0)),
         When(
             rule__in=[Flag.Rule.UNREGISTERED, Flag.Rule.REJECTED],
-            then=Greatest(DaysBetween(today, Subquery(due_on)), 1),
+            then=exposure_days(DaysBetween(today, Subquery(due_on))),
         ),
-        default=Greatest(DaysBetween(today, TruncDate("opened_at")), 1),
+        default=exposure_days(DaysBetween(today, TruncDate("opened_at"))),
         output_field=IntegerField(),
     )
     return Cast(Subquery(weight, output_field=BigIntegerField()) * days, BigIntegerField())
@@ -182,7 +191,7 @@ def _opening_score(rule: str, clock: rules.Clock):
     the rule's queryset: opened today, so one day unless it is an unregistered/rejected one."""
     if rule in (Flag.Rule.UNREGISTERED, Flag.Rule.REJECTED):
         today = Value(clock.today, output_field=DateField())
-        days = Greatest(DaysBetween(today, F("registration_due_on")), 1)
+        days = exposure_days(DaysBetween(today, F("registration_due_on")))
     else:
         days = Value(1)
     return Case(

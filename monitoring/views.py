@@ -23,8 +23,9 @@ from django.views.decorators.http import require_GET
 from compliance.flag_version import flags_version
 from compliance.models import ComplianceFlag, Registration
 from compliance.rules import is_covered
+from compliance.scanning import MAX_EXPOSURE_DAYS
 from compliance.status import with_portal_prefetch
-from projects.models import Project
+from projects.models import MAX_PLANNED_WORKFORCE, Project
 from reference.forms import DateInput
 from reference.fragments import cached_fragment
 from reference.spreadsheets import csv_response, xlsx_response
@@ -69,15 +70,18 @@ def explain_risk(project: Project, flag: ComplianceFlag | None, today: date) -> 
     if project.planned_workforce:
         workers = _("%(count)d workers (planned)") % {"count": project.planned_workforce}
     else:
-        estimate = max(
-            int(project.current_base_value / settings.PANTAU_RUPIAH_PER_ESTIMATED_WORKER), 1
+        estimate = min(
+            max(int(project.current_base_value / settings.PANTAU_RUPIAH_PER_ESTIMATED_WORKER), 1),
+            MAX_PLANNED_WORKFORCE,
         )
         workers = _("%(count)d workers (estimated from the value)") % {"count": estimate}
     if flag.rule in (ComplianceFlag.Rule.UNREGISTERED, ComplianceFlag.Rule.REJECTED):
-        days = max((today - project.registration_due_on).days, 1)
+        days = min(max((today - project.registration_due_on).days, 1), MAX_EXPOSURE_DAYS)
         since = _("%(days)d days past the registration due date") % {"days": days}
     else:
-        days = max((today - timezone.localtime(flag.opened_at).date()).days, 1)
+        days = min(
+            max((today - timezone.localtime(flag.opened_at).date()).days, 1), MAX_EXPOSURE_DAYS
+        )
         since = _("%(days)d days since the finding opened") % {"days": days}
     return _("Rp%(millions)s million × %(workers)s × %(since)s (%(rule)s)") % {
         "millions": f"{millions:,}".replace(",", "."),

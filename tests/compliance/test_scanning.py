@@ -14,8 +14,14 @@ from django.test.utils import CaptureQueriesContext
 
 from compliance import services
 from compliance.models import ComplianceFlag, FlagEvent, RegionDailyRollup, ScanRun
-from compliance.scanning import ScanResult, evaluate_marked_projects, scan_projects
-from projects.models import Project
+from compliance.scanning import (
+    MAX_EXPOSURE_DAYS,
+    ScanResult,
+    evaluate_marked_projects,
+    scan_projects,
+)
+from projects.models import MAX_PLANNED_WORKFORCE, Project
+from reference.rupiah import MAX_AMOUNT
 from tests import factories
 
 from .conftest import WIB, at
@@ -194,6 +200,24 @@ def test_exposure_ranks_bigger_longer_and_more_crowded_gaps_first(contractor_a):
     assert ranked[1].exposure_score == 100 * 5 * (
         10 + (big.registration_due_on - small.registration_due_on).days
     )
+
+
+def test_the_largest_project_overdue_for_centuries_scores_within_a_bigint(contractor_a):
+    # Rp100 trillion with no planned workforce (estimated from the value: 1.25 million workers
+    # before the cap) and a due date typed two centuries back: uncapped, the score passed the
+    # bigint maximum (PostgreSQL failed the scan, SQLite stored 9223372036854775807).
+    project = factories.make_project(
+        contractor=contractor_a, spk_date=SPK, contract_value=MAX_AMOUNT
+    )
+    Project.objects.filter(pk=project.pk).update(registration_due_on=date(1800, 1, 2))
+    worst = 10**8 * MAX_PLANNED_WORKFORCE * MAX_EXPOSURE_DAYS
+
+    scan_projects(now=at(SPK + timedelta(days=60)))  # opens the flag with its score
+    flag = only(project, Rule.UNREGISTERED)
+    assert flag.exposure_score == worst
+    scan_projects(now=at(SPK + timedelta(days=61)))  # the day's rescore
+    flag.refresh_from_db()
+    assert flag.exposure_score == worst < 2**63 - 1
 
 
 def test_the_scan_costs_the_same_number_of_queries_for_3_or_30_projects(contractor_a, settings):

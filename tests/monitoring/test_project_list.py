@@ -88,6 +88,18 @@ def test_each_row_says_why_it_ranks_there(office, contractor_a):
     assert "days past the registration due date" in page
 
 
+def test_the_reason_counts_workers_and_days_as_the_score_caps_them(office, contractor_a):
+    project = factories.make_project(contractor=contractor_a, contract_value=Decimal(10**14))
+    project.registration_due_on = project.registration_due_on.replace(year=1800)
+    project.save(update_fields=["registration_due_on"])
+    flag(project, score=10**8 * 100_000 * 36_525)
+
+    page = office.get(URL).content.decode()
+
+    assert "100000 workers (estimated from the value)" in page
+    assert "36525 days past the registration due date" in page
+
+
 def test_filters_by_rule_registration_search_and_value(office, contractor_a):
     a = factories.make_project(
         contractor=contractor_a, name="Saluran Bintara", spk_number="SPK/A/1"
