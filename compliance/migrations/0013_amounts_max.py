@@ -5,13 +5,13 @@ On SQLite the two AddConstraint operations remake compliance_payment and complia
 the payments_total triggers of 0004 are dropped before and created again after (see 0004).
 """
 
+from decimal import Decimal
 from importlib import import_module
 
-import reference.rupiah
-from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
 
+import reference.rupiah
 
 payments_total = import_module("compliance.migrations.0004_registration_payments_total")
 
