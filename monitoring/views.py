@@ -5,7 +5,6 @@ import hashlib
 import math
 from datetime import date
 
-from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,7 +25,6 @@ from compliance.rules import is_covered
 from compliance.scanning import MAX_EXPOSURE_DAYS
 from compliance.status import with_portal_prefetch
 from projects.models import MAX_PLANNED_WORKFORCE, Project
-from reference.forms import DateInput
 from reference.fragments import cached_fragment
 from reference.spreadsheets import csv_response, xlsx_response
 
@@ -41,6 +39,7 @@ from .filters import (
     ranked_projects,
     rendered_filter_form,
 )
+from .forms import PeriodForm
 
 EXPORT_LIMIT = 100_000  # rows per export; a wider scope is narrowed with the filters
 
@@ -270,18 +269,6 @@ def _dashboard_context(region, projects, today) -> dict:
         "overdue": figures.longest_overdue(projects),
         "today": today,
     }
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=DateInput())
-    end = forms.DateField(label=_("Until"), widget=DateInput())
-
-    def clean(self):
-        cleaned_data = super().clean()
-        start, end = cleaned_data.get("start"), cleaned_data.get("end")
-        if start and end and end < start:
-            raise forms.ValidationError(_("The period ends before it starts."))
-        return cleaned_data
 
 
 @login_required

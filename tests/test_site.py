@@ -110,3 +110,50 @@ def test_amounts_are_written_the_indonesian_way(client, contractor_a_user, proje
     client.force_login(contractor_a_user)
     page = client.get(project_of_contractor_a.get_absolute_url()).content.decode()
     assert "Rp750.000.000" in page
+
+
+def test_no_module_or_class_body_translates_at_import():
+    """gettext() in a module or class body runs once, at import, in whatever language is active
+    then: a form's label or a constant stays in that language for every user. Such strings are
+    gettext_lazy; gettext and ngettext belong inside functions."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    eager = {"gettext", "ngettext", "pgettext", "npgettext"}
+    found = []
+    for path in root.glob("*/**/*.py"):
+        if path.relative_to(root).parts[0] in {".venv", "tests", "bench", "node_modules"}:
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        names = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+            for alias in node.names
+            if alias.name in eager
+        }
+        found += [
+            f"{path.relative_to(root)}:{call.lineno}"
+            for call in _calls_run_at_import(tree)
+            if isinstance(call.func, ast.Name) and call.func.id in names
+        ]
+    assert found == []
+
+
+def _calls_run_at_import(node):
+    """The calls in a module or class body, and in default values and decorators: not those
+    inside a function or lambda body."""
+    import ast
+
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+            for expr in [*child.args.defaults, *child.args.kw_defaults, *child.decorator_list]:
+                if expr is not None:
+                    yield from (n for n in ast.walk(expr) if isinstance(n, ast.Call))
+            continue
+        if isinstance(child, ast.Lambda):
+            continue
+        if isinstance(child, ast.Call):
+            yield child
+        yield from _calls_run_at_import(child)

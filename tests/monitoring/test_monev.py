@@ -112,3 +112,17 @@ def test_another_regions_office_gets_none_of_bekasis_rows_in_any_format(
     export = client.get(reverse("monitoring:projects_csv"))
     rows = b"".join(export.streaming_content).decode("utf-8-sig")
     assert "Elsewhere" in rows and "Jembatan Kali Bekasi" not in rows
+
+
+@pytest.mark.parametrize(
+    ("language", "start", "end"), [("en", "From", "Until"), ("id", "Dari", "Sampai")]
+)
+def test_the_period_fields_are_labelled_in_the_users_language(
+    client, bekasi_office_user, language, start, end
+):
+    bekasi_office_user.preferred_language = language
+    bekasi_office_user.save(update_fields=["preferred_language"])
+    client.force_login(bekasi_office_user)
+    page = client.get(reverse("monitoring:monev")).content.decode()
+    assert f'<label for="id_start">{start}</label>' in page
+    assert f'<label for="id_end">{end}</label>' in page
