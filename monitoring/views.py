@@ -164,33 +164,50 @@ def _list_page(projects, data, query, today) -> dict:
     }
 
 
-EXPORT_HEADER = [
-    "project_id",
-    "project",
-    "spk_number",
-    "spk_date",
-    "contractor",
-    "npwp",
-    "regency",
-    "funding_source",
-    "status",
-    "value_before_ppn",
-    "registration_due_on",
-    "open_findings",
-    "exposure_score",
-]
+def _export_header() -> list[str]:
+    return [
+        _("Project ID"),
+        _("Project"),
+        _("SPK number"),
+        _("SPK date"),
+        _("Contractor"),
+        _("NPWP"),
+        _("Regency/city"),
+        _("Funding source"),
+        _("Project status"),
+        _("Value before PPN (Rp)"),
+        _("Registration due on"),
+        _("Open findings"),
+        _("Exposure score"),
+    ]
+
+
+def _labels(choices) -> dict:
+    """A choice's label in the request's language, once per export (rows stream after the view
+    returns, so nothing is translated per row)."""
+    return {value: str(label) for value, label in choices.choices}
 
 
 @login_required
 @require_GET
 def project_export(request, fmt):
-    """The current filter as CSV or XLSX (formula-safe), streamed in chunks."""
+    """The current filter as CSV or XLSX (formula-safe), streamed in chunks: the headers and
+    choices in the user's language, numbers and dates left as numbers and dates."""
     _form, _data, projects = _filtered(request)
     projects = ranked_projects(projects, {})  # filtered already; ranked once, streamed
     rules = _open_rules_by_project(projects)
+    funding, status = _labels(Project.FundingSource), _labels(Project.Status)
     rows = (
-        [*row[:11], rules.get(row[0], ""), row[11]]
-        for row in projects.values_list(
+        [
+            *head,
+            funding.get(source, source),
+            status.get(state, state),
+            value,
+            due_on,
+            rules.get(head[0], ""),
+            risk,
+        ]
+        for *head, source, state, value, due_on, risk in projects.values_list(
             "pk",
             "name",
             "spk_number",
@@ -207,12 +224,14 @@ def project_export(request, fmt):
     )
     name = f"pantau-jakon-projects-{timezone.localdate():%Y%m%d}"
     if fmt == "xlsx":
-        return xlsx_response(f"{name}.xlsx", EXPORT_HEADER, rows)
-    return csv_response(f"{name}.csv", EXPORT_HEADER, rows)
+        return xlsx_response(f"{name}.xlsx", _export_header(), rows, sheet_title=_("Projects"))
+    return csv_response(f"{name}.csv", _export_header(), rows)
 
 
 def _open_rules_by_project(projects) -> dict[int, str]:
-    """'unregistered step 1, no_workers' per project, in one query over the filtered set."""
+    """'Not registered … (Warning letter I sent); Workers not enrolled' per project, in one
+    query over the filtered set."""
+    rule_labels, step_labels = _labels(ComplianceFlag.Rule), _labels(ComplianceFlag.Step)
     found: dict[int, list[str]] = {}
     for project_id, rule, step in (
         ComplianceFlag.objects.filter(
@@ -222,8 +241,12 @@ def _open_rules_by_project(projects) -> dict[int, str]:
         .values_list("project_id", "rule", "escalation_step")
         .iterator(chunk_size=5000)
     ):
-        found.setdefault(project_id, []).append(f"{rule} (step {step})" if step else rule)
-    return {pk: ", ".join(rules) for pk, rules in found.items()}
+        label = rule_labels.get(rule, rule)
+        found.setdefault(project_id, []).append(
+            f"{label} ({step_labels.get(step, step)})" if step else label
+        )
+    # A semicolon: the labels themselves may hold commas.
+    return {pk: "; ".join(rules) for pk, rules in found.items()}
 
 
 @login_required

@@ -43,15 +43,18 @@ def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> Stre
     return response
 
 
-def xlsx_response(filename: str, header: list[str], rows: Iterable[list]):
-    """openpyxl's write-only workbook keeps one row in memory at a time."""
+def xlsx_response(
+    filename: str, header: list[str], rows: Iterable[list], *, sheet_title: str | None = None
+):
+    """openpyxl's write-only workbook keeps one row in memory at a time. A sheet title is cut
+    to Excel's 31 characters."""
     import tempfile
 
     from django.http import FileResponse
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
+    sheet = workbook.create_sheet(title=sheet_title[:31] if sheet_title else None)
     sheet.append([safe_cell(cell) for cell in header])
     for row in rows:
         sheet.append([safe_cell(cell) for cell in row])

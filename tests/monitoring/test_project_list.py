@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from compliance.flag_version import flags_changed
 from compliance.models import ComplianceFlag
+from projects.models import Project
 from tests import factories
 
 pytestmark = [pytest.mark.django_db]
@@ -173,10 +174,10 @@ def test_the_csv_export_follows_the_filter_and_defuses_formulas(office, contract
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
 
-    assert rows[0][:3] == ["project_id", "project", "spk_number"]
+    assert rows[0][:3] == ["Project ID", "Project", "SPK number"]
     assert len(rows) == 2
     assert rows[1][1] == '\'=HYPERLINK("http://x","klik")'
-    assert rows[1][11] == "unregistered"
+    assert rows[1][11] == "Not registered with BPJS Ketenagakerjaan"
 
 
 def test_the_xlsx_export_opens_and_defuses_formulas(office, contractor_a):
@@ -185,6 +186,65 @@ def test_the_xlsx_export_opens_and_defuses_formulas(office, contractor_a):
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert values == ["'@SUM(A1)"]
+
+
+def test_the_exports_speak_the_users_language_with_labels_numbers_and_dates(office, contractor_a):
+    project = factories.make_project(
+        contractor=contractor_a,
+        name="Jalan Jatiasih",
+        funding_source=Project.FundingSource.PRIVATE,
+        contract_value=Decimal(5_000_000_000),
+    )
+    flag(project, score=7, escalation_step=ComplianceFlag.Step.LETTER_1)
+    flag(project, rule="no_workers", severity=ComplianceFlag.Severity.WARNING)
+
+    response = office.get(reverse("monitoring:projects_csv"))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(text)))
+    assert header == [
+        "Project ID",
+        "Project",
+        "SPK number",
+        "SPK date",
+        "Contractor",
+        "NPWP",
+        "Regency/city",
+        "Funding source",
+        "Project status",
+        "Value before PPN (Rp)",
+        "Registration due on",
+        "Open findings",
+        "Exposure score",
+    ]
+    assert row[7:9] == ["Private (swasta)", "Planned"]
+    assert row[11] == (
+        "Workers not enrolled; Not registered with BPJS Ketenagakerjaan (Warning letter I sent)"
+    )
+
+    response = office.get(reverse("monitoring:projects_xlsx"))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert workbook.sheetnames == ["Projects"]
+    [cells] = workbook.active.iter_rows(min_row=2, values_only=True)
+    assert cells[0] == project.pk and cells[1] == "Jalan Jatiasih"
+    assert cells[3].date() == project.spk_date  # a date cell, not text
+    assert cells[9] == 5_000_000_000  # a number
+    assert cells[7:9] == ("Private (swasta)", "Planned")
+
+
+def test_the_export_is_in_indonesian_for_an_indonesian_user(
+    office, bekasi_office_user, contractor_a
+):
+    bekasi_office_user.preferred_language = "id"
+    bekasi_office_user.save(update_fields=["preferred_language"])
+    flag(factories.make_project(contractor=contractor_a), score=7)
+
+    response = office.get(reverse("monitoring:projects_xlsx"))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert workbook.sheetnames == ["Proyek"]
+    header, row = workbook.active.iter_rows(values_only=True)
+    assert header[1:3] == ("Proyek", "Nomor SPK")
+    assert row[8] == "Direncanakan"
+    assert row[11] == "Belum terdaftar di BPJS Ketenagakerjaan"
 
 
 def test_the_contractor_directory_shows_each_companys_rate_in_the_region(
