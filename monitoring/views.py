@@ -2,8 +2,8 @@
 exports of the current filter. Scoped by Project.objects.visible_to(user) like every page."""
 
 import hashlib
-import math
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -14,8 +14,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -62,30 +63,43 @@ def _filtered(request):
 
 def explain_risk(project: Project, flag: ComplianceFlag | None, today: date) -> str:
     """Why a project ranks where it does, in the terms of the engine's exposure score:
-    value (Rp million) × workforce × days overdue (compliance.scanning.exposure_expression)."""
+    value (Rp million) × workforce × days overdue (compliance.scanning.exposure_expression).
+    The value is rounded half up for reading (the score's factor is rounded up), and every
+    number is written the way the user's language writes it."""
     if flag is None or flag.exposure_score == 0:
         return _("No open violation: newest entries first.")
-    millions = math.ceil(project.current_base_value / 1_000_000)
+    millions = (project.current_base_value / 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     if project.planned_workforce:
-        workers = _("%(count)d workers (planned)") % {"count": project.planned_workforce}
+        count = project.planned_workforce
+        workers = ngettext("%(count)s worker (planned)", "%(count)s workers (planned)", count)
     else:
-        estimate = min(
+        count = min(
             max(int(project.current_base_value / settings.PANTAU_RUPIAH_PER_ESTIMATED_WORKER), 1),
             MAX_PLANNED_WORKFORCE,
         )
-        workers = _("%(count)d workers (estimated from the value)") % {"count": estimate}
+        workers = ngettext(
+            "%(count)s worker (estimated from the value)",
+            "%(count)s workers (estimated from the value)",
+            count,
+        )
     if flag.rule in (ComplianceFlag.Rule.UNREGISTERED, ComplianceFlag.Rule.REJECTED):
         days = min(max((today - project.registration_due_on).days, 1), MAX_EXPOSURE_DAYS)
-        since = _("%(days)d days past the registration due date") % {"days": days}
+        since = ngettext(
+            "%(days)s day past the registration due date",
+            "%(days)s days past the registration due date",
+            days,
+        )
     else:
         days = min(
             max((today - timezone.localtime(flag.opened_at).date()).days, 1), MAX_EXPOSURE_DAYS
         )
-        since = _("%(days)d days since the finding opened") % {"days": days}
+        since = ngettext(
+            "%(days)s day since the finding opened", "%(days)s days since the finding opened", days
+        )
     return _("Rp%(millions)s million × %(workers)s × %(since)s (%(rule)s)") % {
-        "millions": f"{millions:,}".replace(",", "."),
-        "workers": workers,
-        "since": since,
+        "millions": number_format(millions, force_grouping=True),
+        "workers": workers % {"count": number_format(count, force_grouping=True)},
+        "since": since % {"days": number_format(days, force_grouping=True)},
         "rule": flag.get_rule_display(),
     }
 

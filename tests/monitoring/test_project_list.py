@@ -11,11 +11,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from compliance.flag_version import flags_changed
 from compliance.models import ComplianceFlag
+from monitoring.views import explain_risk
 from projects.models import Project
 from tests import factories
 
@@ -97,8 +98,27 @@ def test_the_reason_counts_workers_and_days_as_the_score_caps_them(office, contr
 
     page = office.get(URL).content.decode()
 
-    assert "100000 workers (estimated from the value)" in page
-    assert "36525 days past the registration due date" in page
+    assert "100,000 workers (estimated from the value)" in page
+    assert "36,525 days past the registration due date" in page
+
+
+def test_the_reason_rounds_the_value_and_writes_numbers_and_plurals_the_users_way(contractor_a):
+    project = factories.make_project(
+        contractor=contractor_a, planned_workforce=1, contract_value=Decimal(12_435_135_135)
+    )
+    unregistered = ComplianceFlag(rule="unregistered", exposure_score=1)
+    day_after = project.registration_due_on + timedelta(days=1)
+
+    with translation.override("en"):
+        assert explain_risk(project, unregistered, day_after) == (
+            "Rp12,435 million × 1 worker (planned) × 1 day past the registration due date"
+            " (Not registered with BPJS Ketenagakerjaan)"
+        )
+        project.planned_workforce = 1_250
+        later = explain_risk(project, unregistered, day_after + timedelta(days=1))
+        assert "× 1,250 workers (planned) × 2 days past" in later
+    with translation.override("id"):
+        assert explain_risk(project, unregistered, day_after).startswith("Rp12.435 juta × 1.250 ")
 
 
 def test_filters_by_rule_registration_search_and_value(office, contractor_a):
