@@ -73,6 +73,16 @@ def test_windows_1252_names_survive(as_contractor_a, project_of_contractor_a):
     assert "2 rows can be imported" in page
 
 
+def test_the_check_counts_in_the_singular_for_one(as_contractor_a, project_of_contractor_a):
+    job = checked(as_contractor_a, project_of_contractor_a, "excel_damaged_niks.csv")
+    assert (job.good_row_count, job.new_worker_count, job.reused_worker_count) == (1, 1, 0)
+    page = as_contractor_a.get(job.get_absolute_url()).content.decode()
+    assert f"{job.row_count} rows read." in page
+    assert "1 row can be imported." in page
+    assert "1 new worker will be registered." in page
+    assert "0 workers are already known by their NIK." in page
+
+
 def test_excel_damaged_niks_are_reported_with_how_to_fix_them(
     as_contractor_a, project_of_contractor_a
 ):
