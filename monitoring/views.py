@@ -303,7 +303,10 @@ def _dashboard_context(region, projects, today) -> dict:
         "trend": figures.line_chart(figures.coverage_trend(region, today=today)),
         "funding": figures.bar_chart(figures.by_funding_source(totals)),
         "regencies": regency_rows if region is None or region.is_province else None,
-        "overdue": figures.longest_overdue(projects),
+        "overdue": [
+            (project, (today - project.registration_due_on).days)
+            for project in figures.longest_overdue(projects)
+        ],
         "today": today,
     }
 

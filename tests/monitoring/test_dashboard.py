@@ -1,7 +1,7 @@
 """The office dashboard reads the engine's rollups: the figures of its own scope, a 12-month
 trend, breakdowns as SVG drawn on the server."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from compliance.scanning import scan_projects
+from projects.models import Project
 from tests import factories
 
 pytestmark = [pytest.mark.django_db]
@@ -54,6 +55,19 @@ def test_a_kab_kota_office_sees_its_own_figures(client, bekasi_office_user, beka
     assert "<svg" in page and "<script" not in page
     assert "Unregistered 1" in page  # overdue the longest
     assert "In Tanah Bumbu" not in page and "In Bogor" not in page
+
+
+@time_machine.travel(datetime(2026, 6, 2, 9, tzinfo=WIB), tick=False)
+def test_the_longest_overdue_show_their_days_overdue_as_a_number(
+    client, bekasi_office_user, bekasi_world
+):
+    project = Project.objects.get(name="Unregistered 1")
+    days = (date(2026, 6, 2) - project.registration_due_on).days
+    assert days > 31  # more than a month: timesince would write "1 month, …"
+    page = english(client, bekasi_office_user).get(URL).content.decode()
+    row = page[page.index(">Unregistered 1</a>") :]
+    row = row[: row.index("</tr>")]
+    assert row.endswith(f'<td class="num">{days}</td>')
 
 
 @time_machine.travel(datetime(2026, 6, 2, 9, tzinfo=WIB), tick=False)
