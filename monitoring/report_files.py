@@ -2,7 +2,7 @@
 
 import io
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -27,14 +27,20 @@ def _group_header():
     ]
 
 
-def _group_row(row, money=lambda v: v):
+def _localized(value) -> str:
+    """A count or a percentage as the language writes it, for the PDF: "1.250" and "33,3" in
+    Indonesian, "1,250" and "33.3" in English (the XLSX keeps numbers)."""
+    return number_format(value, force_grouping=True)
+
+
+def _group_row(row, money=lambda v: v, number=lambda v: v):
     share = row["registered_percent"]
     return [
         str(row["label"]),
-        row["packages"],
+        number(row["packages"]),
         money(row["value"]),
-        row["registered"],
-        share if share is not None else "",
+        number(row["registered"]),
+        number(share) if share is not None else "",
         money(row["value_covered"]),
         money(row["paid"]),
     ]
@@ -65,7 +71,7 @@ def _unregistered_row(item, money=lambda v: v, day=lambda d: d):
         money(project.current_base_value),
         day(project.start_date),
         item["days_overdue"],
-        item["step"],
+        str(item["step_label"]),
     ]
 
 
@@ -138,7 +144,10 @@ def report_pdf(report: dict, *, title: str) -> bytes:
     ):
         story += [
             Paragraph(escape(heading), styles["Heading2"]),
-            table(_group_header(), [_group_row(r, format_rupiah) for r in [*rows, total]]),
+            table(
+                _group_header(),
+                [_group_row(r, format_rupiah, _localized) for r in [*rows, total]],
+            ),
         ]
     story += [
         Paragraph(escape(_("Unregistered projects")), styles["Heading2"]),

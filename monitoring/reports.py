@@ -102,6 +102,7 @@ def monev_report(projects, period: Period, *, today: date) -> dict:
             "project": project,
             "days_overdue": (today - project.registration_due_on).days,
             "step": project.step or 0,
+            "step_label": ComplianceFlag.Step(project.step or 0).label,
         }
         for project in unregistered_projects(scoped, today=today)[:5000]
     ]

@@ -7,8 +7,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from compliance.models import ComplianceFlag
 from projects.models import Project
 from tests import factories
 
@@ -126,3 +128,47 @@ def test_the_period_fields_are_labelled_in_the_users_language(
     page = client.get(reverse("monitoring:monev")).content.decode()
     assert f'<label for="id_start">{start}</label>' in page
     assert f'<label for="id_end">{end}</label>' in page
+
+
+@time_machine.travel(date(2026, 6, 1), tick=False)
+def test_the_escalation_step_is_named_on_the_page_and_in_the_files(office, world):
+    _covered, late = world
+    other = factories.make_project(contractor=late.contractor, name="Gedung Posyandu")
+    ComplianceFlag.objects.create(
+        project=other,
+        rule=ComplianceFlag.Rule.UNREGISTERED,
+        severity=ComplianceFlag.Severity.VIOLATION,
+        opened_at=timezone.now(),
+        violation_since=timezone.now(),
+        escalation_step=ComplianceFlag.Step.LETTER_1,
+    )
+
+    page = office.get(reverse("monitoring:monev"), PERIOD).content.decode()
+    assert "<td>No letter yet</td>" in page  # step 0, not a bare "0"
+    assert "<td>Warning letter I sent</td>" in page
+
+    xlsx = office.get(reverse("monitoring:monev_xlsx"), PERIOD)
+    sheet = load_workbook(io.BytesIO(xlsx.content))["Unregistered"]
+    steps = {row[0]: row[8] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert steps == {
+        "Jembatan Kali Bekasi": "No letter yet",
+        "Gedung Posyandu": "Warning letter I sent",
+    }
+
+
+@time_machine.travel(date(2026, 6, 1), tick=False)
+@pytest.mark.parametrize(
+    ("language", "share", "other"), [("id", "50,0", "50.0"), ("en", "50.0", "50,0")]
+)
+def test_the_pdf_writes_percentages_the_users_way(
+    client, bekasi_office_user, world, language, share, other
+):
+    from pypdf import PdfReader
+
+    bekasi_office_user.preferred_language = language
+    bekasi_office_user.save(update_fields=["preferred_language"])
+    client.force_login(bekasi_office_user)
+    pdf = client.get(reverse("monitoring:monev_pdf"), PERIOD)
+    reader = PdfReader(io.BytesIO(pdf.content))
+    cells = [line for page in reader.pages for line in page.extract_text().splitlines()]
+    assert share in cells and other not in cells  # the owner's registered share, 1 of 2
