@@ -4,6 +4,7 @@ the people who may see the registration (never inline as HTML, never from MEDIA_
 import filetype
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .models import Registration, RegistrationEvidence
@@ -17,9 +18,10 @@ def check_evidence_file(uploaded) -> tuple[bytes, str]:
     """Read an uploaded file and return (data, content type), or raise a ValidationError that a
     contractor understands. The 5 MB cap is checked before reading it all."""
     if uploaded.size > MAX_EVIDENCE_BYTES:
+        megabytes = round(uploaded.size / 2**20, 1)  # number_format cuts decimals off
         raise ValidationError(
-            _("%(name)s is %(size).1f MB; an evidence file is at most 5 MB.")
-            % {"name": uploaded.name, "size": uploaded.size / 1024 / 1024}
+            _("%(name)s is %(size)s MB; an evidence file is at most 5 MB.")
+            % {"name": uploaded.name, "size": number_format(megabytes, 1)}
         )
     if uploaded.size == 0:
         raise ValidationError(_("%(name)s is empty.") % {"name": uploaded.name})

@@ -102,6 +102,24 @@ def test_a_file_over_5_mb_is_refused(client_a, project_of_contractor_a):
     assert not Registration.objects.exists()
 
 
+def test_the_size_of_a_file_over_5_mb_is_written_the_indonesian_way(
+    client_a, contractor_a_user, project_of_contractor_a
+):
+    contractor_a_user.preferred_language = "id"
+    contractor_a_user.save(update_fields=["preferred_language"])
+    big = PDF + b"0" * (5 * 1024 * 1024 + 700 * 1024)
+    url = reverse("compliance:registration_create", args=[project_of_contractor_a.pk])
+    response = client_a.post(
+        url,
+        registration_data(
+            project_of_contractor_a,
+            certificate=SimpleUploadedFile("besar.pdf", big, "application/pdf"),
+        ),
+    )
+    [error] = response.context["form"].errors["certificate"]
+    assert "5,7 MB" in error and "5.7" not in error
+
+
 def test_a_payment_needs_amount_date_and_receipt_together(client_a, project_of_contractor_a):
     url = reverse("compliance:registration_create", args=[project_of_contractor_a.pk])
     response = client_a.post(url, registration_data(project_of_contractor_a, receipt_number=""))
