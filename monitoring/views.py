@@ -158,15 +158,17 @@ def _list_page(projects, data, query, today) -> dict:
     for project in page.rows:
         flags = [f for f in project.portal_open_flags if f.waived_at is None]
         top = max(flags, key=lambda f: f.exposure_score, default=None)
+        registrations = project.portal_registrations  # newest first
         live = next(
-            (r for r in project.portal_registrations if r.status != Registration.Status.REJECTED),
+            (r for r in registrations if r.status != Registration.Status.REJECTED),
             None,
         )
         rows.append(
             {
                 "project": project,
                 "flags": project.portal_open_flags,
-                "registration": live,
+                # Rejected, and nothing submitted since, is not "not registered": say which.
+                "registration": live or next(iter(registrations), None),
                 "why": explain_risk(project, top, today),
             }
         )

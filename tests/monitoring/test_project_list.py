@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from compliance.flag_version import flags_changed
-from compliance.models import ComplianceFlag
+from compliance.models import ComplianceFlag, Registration
 from monitoring.views import explain_risk
 from projects.models import Project
 from tests import factories
@@ -137,6 +137,26 @@ def test_filters_by_rule_registration_search_and_value(office, contractor_a):
     assert names(office.get(URL, {"q": "SPK/A/1"})) == ["Saluran Bintara"]
     assert names(office.get(URL, {"q": contractor_a.npwp})) == ["Saluran Bintara", "Jalan Jatiasih"]
     assert names(office.get(URL, {"value_min": "1.000.000.000"})) == ["Jalan Jatiasih"]
+
+
+def test_a_rejected_registration_shows_as_rejected_not_as_not_registered(office, contractor_a):
+    project = factories.make_project(contractor=contractor_a, name="Saluran Bintara")
+    factories.make_registration(
+        project,
+        status=Registration.Status.REJECTED,
+        rejection_reason="Sertifikat tidak terbaca",
+        verified_at=timezone.now(),
+    )
+    flag(project, rule="rejected", score=10)
+
+    response = office.get(URL, {"registration": "rejected"})
+
+    assert names(response) == ["Saluran Bintara"]
+    [row] = response.context["rows"]
+    assert row["registration"].status == Registration.Status.REJECTED
+    cell = response.content.decode().split("Saluran Bintara</a>")[1].split("</tr>")[0]
+    assert '<span class="badge todo">Rejected</span>' in cell
+    assert "Not registered" not in cell
 
 
 def test_keyset_pages_cover_every_project_once_and_stay_stable_under_inserts(
