@@ -161,6 +161,13 @@ def ranked_projects(projects, data: dict):
     )
 
 
+def searched_npwp(query: str) -> str | None:
+    """The NPWP a search means, as stored (16 digits), when it is one, printed
+    (00.241.352.954-07.000) or not, of 15 or 16 digits; None otherwise."""
+    digits = "".join(ch for ch in query if ch.isdigit())
+    return digits.rjust(16, "0") if len(digits) in (15, 16) else None
+
+
 def filtered_projects(projects, data: dict):
     """The office's filters and search, as found in the URL (already validated)."""
     if query := (data.get("q") or "").strip():
@@ -170,9 +177,8 @@ def filtered_projects(projects, data: dict):
             | Q(contractor__legal_name__icontains=query)
             | Q(kode_rup=query)
         )
-        digits = "".join(ch for ch in query if ch.isdigit())
-        if len(digits) in (15, 16):  # an NPWP, printed or not: stored as 16 digits
-            match |= Q(contractor__npwp=digits.rjust(16, "0"))
+        if npwp := searched_npwp(query):
+            match |= Q(contractor__npwp=npwp)
         projects = projects.filter(match)
     if rule := data.get("rule"):
         flags = open_flags().filter(project=OuterRef("pk"))

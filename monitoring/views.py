@@ -39,6 +39,7 @@ from .filters import (
     page_sorted,
     ranked_projects,
     rendered_filter_form,
+    searched_npwp,
 )
 from .forms import PeriodForm
 
@@ -362,9 +363,10 @@ def contractor_directory(request):
     projects = Project.objects.visible_to(request.user).filter(parent__isnull=True)
     query = (request.GET.get("q") or "").strip()
     if query:
-        projects = projects.filter(
-            Q(contractor__legal_name__icontains=query) | Q(contractor__npwp__contains=query)
-        )
+        match = Q(contractor__legal_name__icontains=query) | Q(contractor__npwp__contains=query)
+        if npwp := searched_npwp(query):  # printed with dots and a dash, as the project search
+            match |= Q(contractor__npwp=npwp)
+        projects = projects.filter(match)
     rows = (
         projects.values(
             "contractor_id",

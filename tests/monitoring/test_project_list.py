@@ -306,6 +306,19 @@ def test_the_contractor_directory_shows_each_companys_rate_in_the_region(
     assert len(names(office.get(link))) == 2
 
 
+def test_the_contractor_directory_finds_a_printed_npwp_as_the_project_list_does(
+    office, contractor_a
+):
+    factories.make_project(contractor=contractor_a)
+    npwp = contractor_a.npwp  # stored as 16 digits
+    printed = f"{npwp[:2]}.{npwp[2:5]}.{npwp[5:8]}.{npwp[8:11]}-{npwp[11:13]}.{npwp[13:]}"
+
+    assert len(names(office.get(URL, {"q": printed}))) == 1
+    response = office.get(reverse("monitoring:contractors"), {"q": printed})
+    assert [row["contractor_id"] for row in response.context["page"]] == [contractor_a.pk]
+    assert contractor_a.legal_name in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("sort", "key", "descending"),
     [("value", "current_base_value", True), ("overdue", "registration_due_on", False)],
