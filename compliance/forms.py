@@ -10,7 +10,7 @@ from reference.forms import DateInput, RupiahField
 from reference.rupiah import MAX_AMOUNT
 
 from .evidence import check_evidence_file
-from .models import Payment, Registration, Tariff, validate_paid_on
+from .models import Payment, Registration, RegistrationEvidence, Tariff, validate_paid_on
 
 _BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
@@ -72,6 +72,12 @@ def _no_date_after_today(form, *names) -> None:
         form.fields[name].widget.attrs["max"] = today
 
 
+def _digest_of(uploaded) -> str:
+    digest = RegistrationEvidence.digest(uploaded.read())
+    uploaded.seek(0)
+    return digest
+
+
 class EvidenceFilesMixin(forms.Form):
     certificate = forms.FileField(
         label=_("Participation certificate (PDF, JPEG or PNG, at most 5 MB)"), required=False
@@ -92,6 +98,23 @@ class EvidenceFilesMixin(forms.Form):
 
     def clean_receipt(self):
         return self._check_file("receipt")
+
+    def clean(self):
+        """The same file as certificate and receipt is refused on the receipt: evidence is
+        stored once per content (evidence.attach_evidence), so the receipt would vanish without
+        a word. Two fields for two documents: the same bytes in both is a wrong pick."""
+        cleaned_data = super().clean()
+        certificate, receipt = cleaned_data.get("certificate"), cleaned_data.get("receipt")
+        if certificate and receipt and _digest_of(certificate) == _digest_of(receipt):
+            self.add_error(
+                "receipt",
+                _(
+                    "%(name)s is the same file as the certificate: choose the payment receipt "
+                    "here. A document that holds both is uploaded once, as the certificate."
+                )
+                % {"name": receipt.name},
+            )
+        return cleaned_data
 
     def evidence_files(self):
         return [

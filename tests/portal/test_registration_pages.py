@@ -120,6 +120,39 @@ def test_the_size_of_a_file_over_5_mb_is_written_the_indonesian_way(
     assert "5,7 MB" in error and "5.7" not in error
 
 
+def test_the_same_file_as_certificate_and_receipt_is_refused_on_the_receipt(
+    client_a, project_of_contractor_a
+):
+    url = reverse("compliance:registration_create", args=[project_of_contractor_a.pk])
+    data = registration_data(
+        project_of_contractor_a,
+        receipt=SimpleUploadedFile("sertifikat-lagi.pdf", PDF, "application/pdf"),
+    )
+    response = client_a.post(url, data)
+
+    assert response.context["form"].errors["receipt"] == [
+        "sertifikat-lagi.pdf is the same file as the certificate: choose the payment receipt "
+        "here. A document that holds both is uploaded once, as the certificate."
+    ]
+    assert not Registration.objects.exists()
+
+
+def test_the_same_file_twice_is_refused_on_the_upload_link_too(client, project_of_contractor_a):
+    factories.make_registration(project_of_contractor_a)
+    response = client.post(
+        link_path(project_of_contractor_a),
+        {
+            "certificate": SimpleUploadedFile("a.pdf", PDF, "application/pdf"),
+            "receipt": SimpleUploadedFile("b.pdf", PDF, "application/pdf"),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert (
+        "b.pdf is the same file as the certificate" in response.context["form"].errors["receipt"][0]
+    )
+    assert not RegistrationEvidence.objects.exists()
+
+
 def test_a_payment_needs_amount_date_and_receipt_together(client_a, project_of_contractor_a):
     url = reverse("compliance:registration_create", args=[project_of_contractor_a.pk])
     response = client_a.post(url, registration_data(project_of_contractor_a, receipt_number=""))
