@@ -657,6 +657,12 @@ class ComplianceFlag(models.Model):
     def is_waived(self) -> bool:
         return self.waived_at is not None
 
+    @property
+    def awaits_the_office(self) -> bool:
+        """Only the office can close it (it verifies the registration): the company has nothing
+        to mark as being handled."""
+        return self.rule == self.Rule.UNVERIFIED
+
     def check_letter_date(self, sent_on: date, *, step: int | None = None) -> None:
         """A letter of this finding is dated at most today, not before the finding opened (its
         deadline would precede the finding) and not before the previous letter (the PP 86/2013

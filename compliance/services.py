@@ -172,6 +172,8 @@ def undo_waiver(*, flag: ComplianceFlag, user, reason: str) -> ComplianceFlag:
 def mark_flag_handling(*, flag: ComplianceFlag, user, note: str) -> ComplianceFlag:
     """The contractor says it is on it: the flag stays open and counts; the mark clears when the
     flag resolves."""
+    if flag.awaits_the_office:
+        raise ValidationError(_("This finding waits for the office's verification."))
     if not note or not note.strip():
         raise ValidationError({"handling_note": _("Say what is being done.")})
     flag = _open_flag_for_update(flag)

@@ -136,6 +136,24 @@ def test_the_contractor_marks_a_finding_as_being_handled(
     assert "Pendaftaran sedang diproses di kantor cabang" in page
 
 
+def test_a_finding_that_waits_for_the_office_offers_the_contractor_nothing_to_mark(
+    client, contractor_a_user, project_of_contractor_a
+):
+    contractor_a_user.preferred_language = "en"
+    contractor_a_user.save(update_fields=["preferred_language"])
+    waiting = open_flag(project_of_contractor_a, rule="unverified")
+    client.force_login(contractor_a_user)
+    page = client.get(project_of_contractor_a.get_absolute_url()).content.decode()
+    assert reverse("compliance:flag_handling", args=[waiting.pk]) not in page
+
+    page = client.post(
+        reverse("compliance:flag_handling", args=[waiting.pk]), {"note": "Sudah"}, follow=True
+    ).content.decode()
+    assert "This finding waits for the office&#x27;s verification." in page
+    waiting.refresh_from_db()
+    assert waiting.handling_since is None and not waiting.events.exists()
+
+
 def test_another_contractor_cannot_mark_the_finding(
     client, contractor_b_user, project_of_contractor_a
 ):
