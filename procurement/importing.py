@@ -12,13 +12,14 @@ from collections import defaultdict
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -515,7 +516,8 @@ def _match_by_npwp(rows_by_npwp: dict[str, list[Row]], scope: Scope) -> None:
 
 
 def _pct(gap: Decimal) -> str:
-    return f"{gap * 100:.1f}".replace(".", ",")
+    """A share in percent with one decimal, in the active language (2,5 or 2.5)."""
+    return number_format((gap * 100).quantize(Decimal("0.1"), ROUND_HALF_UP), decimal_pos=1)
 
 
 def _matched(row: Row, project: dict, how: str, scope: Scope) -> None:

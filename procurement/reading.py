@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 import filetype
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from reference.identifiers import validate_npwp
@@ -210,7 +211,7 @@ def _json_rows(fileobj, *, max_rows: int):
 
 def _too_many_rows(max_rows: int) -> str:
     return _("The file has more than %(limit)s rows. Split it and upload the parts one by one.") % {
-        "limit": f"{max_rows:,}".replace(",", ".")
+        "limit": number_format(max_rows, force_grouping=True)
     }
 
 

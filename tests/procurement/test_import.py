@@ -48,7 +48,7 @@ def test_an_econtract_json_matches_by_npwp_and_name_creates_the_rest_and_leaves_
     matched = rows["10234001"]
     assert matched["outcome"] == "changed"
     assert matched["project"] == project.pk
-    assert "NPWP 02.000.101.2-432.000, name 86 % alike, value 2,0 % apart" in matched["detail"]
+    assert "NPWP 02.000.101.2-432.000, name 86 % alike, value 2.0 % apart" in matched["detail"]
     assert matched["fields"] == ["contract_value", "kode_rup", "kode_tender"]
     # Segmen 2 of the same company, same value: a different package, so a new project.
     near_miss = rows["10234007"]
