@@ -115,7 +115,8 @@ def nik_matches_person(parts: NikParts, *, birth_date: date | None, sex: str | N
     ):
         errors.append(
             _(
-                "The birth date does not match the NIK, which says %(day)02d-%(month)02d-..%(year)02d."
+                "The birth date does not match the NIK: its 7th to 12th digits give "
+                "%(day)02d-%(month)02d-%(year)02d (day-month-year)."
             )
             % {"day": parts.birth_day, "month": parts.birth_month, "year": parts.birth_year_2d}
         )

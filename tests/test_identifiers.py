@@ -219,7 +219,10 @@ def test_a_different_day_month_or_year_is_an_error_that_quotes_the_nik(birth_dat
     with override("en"):
         errors = nik_matches_person(parse_nik("3275015708900001"), birth_date=birth_date, sex="F")
 
-    assert errors == ["The birth date does not match the NIK, which says 17-08-..90."]
+    assert errors == [
+        "The birth date does not match the NIK: its 7th to 12th digits give 17-08-90"
+        " (day-month-year)."
+    ]
 
 
 def test_the_century_is_not_held_against_the_person():
