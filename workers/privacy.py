@@ -12,7 +12,6 @@ that shows a NIK (UU 27/2022 on personal data protection: data minimisation).
 - Superusers see the full NIK (they act through the admin, which keeps its own log).
 """
 
-
 MASK = "*" * 8
 
 
