@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from reference.identifiers import nik_matches_person, parse_nik
 from reference.spreadsheets import safe_cell
 
-from .models import Enrollment, Worker
+from .models import Enrollment, Worker, period_errors
 
 BATCH_SIZE = 2000  # rows per lookup query and per INSERT; within SQLite's 32,766 variables
 HEAD_BYTES = 8192  # enough for filetype to recognise a zip-based Office file
@@ -566,6 +566,11 @@ def checked_batches(table: Table, *, project, report: Report, batch_size: int | 
         for number, values in chunk:
             report.row_count += 1
             row, problems = clean_row(number, values, columns)
+            if row is not None and (outside := period_errors(project, row.started_on)):
+                problems = [
+                    problem(number, columns[name][1], message) for name, message in outside.items()
+                ]
+                row = None
             if row is not None and row.nik in first_row_of:
                 problems = [
                     problem(

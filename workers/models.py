@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -192,9 +193,30 @@ class Enrollment(models.Model):
     def __str__(self):
         return f"{self.worker} @ {self.project}"
 
+    def clean(self):
+        # Checked when a worker is enrolled: an addendum that later moves the project's dates
+        # does not make its existing enrollments invalid.
+        if not (self._state.adding and self.project_id and self.started_on):
+            return
+        if errors := period_errors(self.project, self.started_on):
+            raise ValidationError(errors)
+
     @property
     def is_active(self) -> bool:
         return self.ended_on is None
+
+
+def period_errors(project, started_on) -> dict[str, str]:
+    """Where an enrollment's dates cannot belong to its project: work on it starts from the SPK
+    (the contract). Later dates are left alone: projects overrun their end date before an
+    addendum is recorded. Field name -> message; the web form, the API and the bulk import share
+    it."""
+    if started_on < project.spk_date:
+        return {
+            "started_on": _("The start cannot be before the project's SPK date (%(date)s).")
+            % {"date": date_format(project.spk_date, "j F Y")}
+        }
+    return {}
 
 
 class ImportJobQuerySet(models.QuerySet):

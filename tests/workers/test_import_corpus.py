@@ -297,3 +297,24 @@ def test_a_file_in_no_encoding_we_read_is_refused_with_how_to_save_it(
     unreadable = SimpleUploadedFile("x.csv", b"NIK;Nama lengkap\x81;Tanggal mulai\n1;2;3\n")
     response = upload(as_contractor_a, project_of_contractor_a, unreadable)
     assert_refused(response, "CSV UTF-8", settings)
+
+
+def test_a_start_before_the_projects_spk_is_a_problem_on_its_row(
+    as_contractor_a, project_of_contractor_a
+):
+    project = project_of_contractor_a  # SPK 2 March 2026
+    rows = (
+        "NIK,Full name,Start date,Birth date,Sex,Job title,Employment type\n"
+        "3275011708900006,Joko Widodo,2019-01-07,,,Welder,daily\n"
+        "3275015708900007,Rina Wati,2026-03-02,,,Helper,daily\n"
+    )
+    upload(as_contractor_a, project, SimpleUploadedFile("w.csv", rows.encode(), "text/csv"))
+    job = ImportJob.objects.get()
+    assert job.good_row_count == 1
+    assert job.problems == [
+        {
+            "row": 2,
+            "column": "Start date",
+            "message": "The start cannot be before the project's SPK date (2 March 2026).",
+        }
+    ]

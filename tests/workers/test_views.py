@@ -176,6 +176,28 @@ def test_a_contractor_adds_a_worker(client, contractor_a_user, project_of_contra
     assert project_of_contractor_a.needs_evaluation_at is not None
 
 
+def test_a_worker_cannot_start_before_the_projects_spk(
+    client, contractor_a_user, project_of_contractor_a
+):
+    response = english(client, contractor_a_user).post(
+        reverse("workers:add", args=[project_of_contractor_a.pk]),
+        {
+            "nik": "3275 0117 0890 0001",
+            "full_name": "Budi Santoso",
+            "employment_type": "harian_lepas",
+            "started_on": "2019-01-07",
+            "planned_end_on": "2035-12-31",
+        },
+    )
+    assert response.status_code == 200
+    assert (
+        "The start cannot be before the project&#x27;s SPK date (2 March 2026)."
+        in response.content.decode()
+    )
+    assert 'value="Budi Santoso"' in response.content.decode()  # what was typed stays
+    assert not Enrollment.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
