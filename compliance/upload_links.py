@@ -9,11 +9,13 @@ for office verification like any other registration.
 
 import hashlib
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from projects.models import Project
@@ -32,11 +34,13 @@ def make_token(*, project_id: int, flag_id: int | None = None) -> str:
 
 
 def link_for(*, project_id: int, flag_id: int | None = None) -> str:
-    """The absolute URL for an email (PANTAU_SITE_URL is the address users reach the site at)."""
+    """The absolute URL for an email (PANTAU_SITE_URL is the address users reach the site at),
+    in the mail's language: the page opens in it (compliance.views.upload_by_link)."""
     path = reverse(
         "compliance:upload_by_link", args=[make_token(project_id=project_id, flag_id=flag_id)]
     )
-    return settings.PANTAU_SITE_URL.rstrip("/") + path
+    query = urlencode({"lang": translation.get_language() or settings.LANGUAGE_CODE})
+    return f"{settings.PANTAU_SITE_URL.rstrip('/')}{path}?{query}"
 
 
 def _digest(token: str) -> str:

@@ -2,12 +2,14 @@
 evidence, correct or extend it, add payments, download evidence, and upload through a signed
 link from a reminder email. Thin views: the rules live in services, evidence and upload_links."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -152,6 +154,14 @@ def evidence_download(request, pk):
 
 def upload_by_link(request, token):
     """A reminder's recipient records the registration of one project without logging in."""
+    # In the mail's language (the link carries it), unless this browser chose one.
+    language = request.GET.get("lang", "")
+    if (
+        language in dict(settings.LANGUAGES)
+        and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+    ):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     try:
         project = upload_links.project_for_token(token)
     except upload_links.LinkError as error:

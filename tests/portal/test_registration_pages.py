@@ -531,3 +531,22 @@ def test_the_link_refuses_a_payment_dated_after_today(client, project_of_contrac
     assert "The payment date cannot be later than today." in response.content.decode()
     assert not Registration.objects.exists()
     assert not UsedUploadLink.objects.exists()  # the link still works once corrected
+
+
+def test_the_link_opens_in_the_mails_language_unless_the_browser_chose_one(
+    client, project_of_contractor_a, settings
+):
+    with override("en"):
+        english = upload_links.link_for(project_id=project_of_contractor_a.pk)
+    with override("id"):
+        indonesian = upload_links.link_for(project_id=project_of_contractor_a.pk)
+    assert english.endswith("?lang=en") and indonesian.endswith("?lang=id")
+    path = english.removeprefix(settings.PANTAU_SITE_URL.rstrip("/"))
+
+    # An Indonesian browser opens the English mail's link in English, and back from a bad post.
+    page = client.get(path, HTTP_ACCEPT_LANGUAGE="id")
+    assert page["Content-Language"] == "en"
+    assert client.post(path, {}, HTTP_ACCEPT_LANGUAGE="id")["Content-Language"] == "en"
+    # A language chosen in this browser (the switcher's cookie) wins.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    assert client.get(path)["Content-Language"] == "id"
