@@ -217,8 +217,8 @@ class RuleNeeds:
 def plan_rules(clock: rules.Clock, project_ids) -> tuple[dict[str, RuleNeeds], bool, bool]:
     """For a few projects (the incremental path, a delta scan): one statement says which rules
     hold and how badly (the rules' querysets in one UNION ALL, compiled once per process:
-    compliance.decisions), one more reads the projects' open flags; the difference is what apply_rule must change, so it builds and runs only the
-    statements that change something. Returns the needs per rule, and whether escalate() and
+    compliance.decisions), one more reads the projects' open flags; the difference is what
+    apply_rule must change, so it builds and runs only the statements that change something. Returns the needs per rule, and whether escalate() and
     rescore() have flags that stay open to look at."""
     holds = {
         (pk, rule): is_violation for pk, rule, is_violation in decision_rows(clock, project_ids)

@@ -174,10 +174,8 @@ def project_detail(request, pk):
     )
     status = portal_status(project, today=timezone.localdate(), tariffs=TariffBook())
     # The project came from visible_to(): no query for either right.
-    can_edit, can_act = (
-        may_edit_visible_projects(request.user),
-        may_act_on_visible_projects(request.user),
-    )
+    can_edit = may_edit_visible_projects(request.user)
+    can_act = may_act_on_visible_projects(request.user)
     return render(
         request,
         "projects/project_detail.html",
