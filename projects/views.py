@@ -9,7 +9,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from compliance import services as compliance_services
 from compliance.contribution import extra_contribution
@@ -184,10 +184,6 @@ def project_detail(request, pk):
             "amendments": project.amendments.all(),
             "registrations": registrations,
             "open_flags": status.flags,
-            "timeline": FlagEvent.objects.filter(flag__project=project)
-            .select_related("flag", "actor")
-            .order_by("-at", "-pk")[:100],
-            "history": change_log(project),
             "notes": project.notes.select_related("author__office")[:50],
             "workers_active": Enrollment.objects.active().filter(project=project).count(),
             "status": status,
@@ -200,6 +196,26 @@ def project_detail(request, pk):
             "can_waive": request.user.is_superuser or request.user.can_change_project_data,
             "letter_rules": [str(rule) for rule in ESCALATING],
             "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_safe
+def project_history(request, pk):
+    """The project's findings timeline and change log, on their own page: the project page
+    loads them when its folded sections are opened (static/js/folded-sections.js), so it does
+    not read and diff a long history that most visits never look at."""
+    project = get_object_or_404(Project.objects.visible_to(request.user).only("pk", "name"), pk=pk)
+    return render(
+        request,
+        "projects/project_history.html",
+        {
+            "project": project,
+            "timeline": FlagEvent.objects.filter(flag__project=project)
+            .select_related("flag", "actor")
+            .order_by("-at", "-pk")[:100],
+            "history": change_log(project),
         },
     )
 

@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from compliance.models import ComplianceFlag, Registration
@@ -66,6 +66,16 @@ def test_dinas_bekasi_works_its_unregistered_projects(
     pdf = PdfReader(download.value.path())
     text = " ".join(p.extract_text() for p in pdf.pages)
     assert unregistered.name in text and "560/77/Disnaker" in text
+
+    # The folded timeline and change history load from the history page when opened.
+    for part in ("timeline", "changes"):
+        section = page.locator(f"details[data-part={part}]")
+        section.locator("summary").click()
+        section.locator("table.list tbody tr").first.wait_for(timeout=10_000)
+        assert section.locator(f"a[href$='#{part}']").count() == 0  # the fallback link is gone
+    with translation.override(page.locator("html").get_attribute("lang")):
+        rule = str(ComplianceFlag.Rule.UNREGISTERED.label)
+    assert rule in page.locator("details[data-part=timeline] tbody").inner_text()
 
     # Verify the other project's registration: its `unverified` finding leaves the list.
     page.goto(page.base_url + f"/projects/{waiting.pk}/")

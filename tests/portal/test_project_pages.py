@@ -347,7 +347,7 @@ def test_a_read_only_office_sees_the_project_but_cannot_edit_it(
     )
 
 
-def test_the_project_page_shows_who_changed_what_and_the_findings_timeline(
+def test_the_history_page_shows_who_changed_what_and_the_findings_timeline(
     client_a, contractor_a_user, project_of_contractor_a
 ):
     from compliance.models import FlagEvent
@@ -368,20 +368,26 @@ def test_the_project_page_shows_who_changed_what_and_the_findings_timeline(
     )
     FlagEvent.objects.create(flag=flag, kind=FlagEvent.Kind.OPENED, at=timezone.now())
 
-    page = client_a.get(project_of_contractor_a.get_absolute_url()).content.decode()
+    history_url = reverse("projects:history", args=[project_of_contractor_a.pk])
+    project_page = client_a.get(project_of_contractor_a.get_absolute_url()).content.decode()
+    page = client_a.get(history_url).content.decode()
 
+    # The project page folds both sections and loads them from the history page.
+    assert f'data-load="{history_url}"' in project_page
+    assert f'href="{history_url}#changes"' in project_page
+    assert "750000000" not in project_page
     assert "Change history" in page
     assert "contract value" in page and "750000000" in page and "1000000000" in page
     assert contractor_a_user.username in page or contractor_a_user.get_full_name() in page
     assert "Findings timeline" in page and "compliance engine" in page
 
 
-def test_the_project_page_costs_the_same_queries_whatever_the_length_of_its_history(
+def test_project_pages_cost_the_same_queries_whatever_the_length_of_its_history(
     client_a, contractor_a_user, project_of_contractor_a
 ):
-    url = project_of_contractor_a.get_absolute_url()
+    url = reverse("projects:history", args=[project_of_contractor_a.pk])
 
-    def count():
+    def count(url=url):
         with CaptureQueriesContext(connection) as queries:
             page = client_a.get(url)
         assert page.status_code == 200
@@ -400,6 +406,7 @@ def test_the_project_page_costs_the_same_queries_whatever_the_length_of_its_hist
     registration = factories.make_registration(project_of_contractor_a, paid=False)
     edit("800.000.000")
     few, _ = count()
+    few_on_project_page, _ = count(project_of_contractor_a.get_absolute_url())
     edit("900.000.000")
     edit("1.000.000.000")
     for receipt in ("K-1", "K-2", "K-3"):
@@ -409,6 +416,7 @@ def test_the_project_page_costs_the_same_queries_whatever_the_length_of_its_hist
     many, page = count()
 
     assert many == few
+    assert count(project_of_contractor_a.get_absolute_url())[0] == few_on_project_page
     assert "900000000" in page and "1000000000" in page and "K-3" in page
     assert page.count(contractor_a_user.get_full_name() or contractor_a_user.username) >= 3
 

@@ -125,6 +125,7 @@ MATRIX: dict[str, Entry] = {
     # projects
     "projects:detail": Entry(_to("projects:detail", "project"), SCOPED, SCOPED),
     "projects:edit": Entry(_to("projects:edit", "project"), SCOPED, SCOPED),
+    "projects:history": Entry(_to("projects:history", "project"), SCOPED, WRONG_METHOD),
     "projects:amendment_create": Entry(_to("projects:amendment_create", "project"), SCOPED, SCOPED),
     "projects:note_create": Entry(_to("projects:note_create", "project"), WRONG_METHOD, SCOPED),
     # compliance
