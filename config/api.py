@@ -14,6 +14,7 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from accounts.api_auth import ApiTokenAuth
 from compliance.api import router as compliance_router
 from projects.api import router as projects_router
+from reference.api import router as reference_router
 from workers.api import router as workers_router
 
 from .api_errors import ApiError
@@ -62,7 +63,8 @@ flags of Pantau Jakon, with the same scope as the web pages: a contractor's toke
 company's data, an office's token the projects of its region.
 
 **Authentication**: `Authorization: Bearer <token>`, a personal token created on the page
-*API tokens* (/accounts/tokens/) of the web application. The contribution calculator needs none.
+*API tokens* (/accounts/tokens/) of the web application. The contribution calculator and the
+kecamatan of a kab/kota need none.
 
 **Lists** are in id order with keyset pagination: pass the `next` of a page as `cursor` to get
 the following one (`limit` at most 200). Rows added meanwhile come on later pages.
@@ -85,6 +87,7 @@ api = NinjaAPI(
 api.add_router("/", compliance_router)
 api.add_router("/", projects_router)
 api.add_router("/", workers_router)
+api.add_router("/", reference_router)
 
 # pydantic's checks of types and shapes, in the words (and translations) of Django's forms.
 _PYDANTIC_MESSAGES = {

@@ -15,7 +15,6 @@ from config.api_errors import ERRORS, ApiError, object_or_not_found
 from config.api_pagination import keyset_page
 from config.api_schemas import Id, PageParams, RegionCode, Since, contractor_of, user_of
 from reference.forms import add_service_errors
-from reference.models import Region
 
 from . import services
 from .forms import ProjectForm
@@ -140,10 +139,6 @@ def _form_data(payload: ProjectIn) -> dict:
     data = payload.dict()
     if data["ppn_rate"] is None:
         data["ppn_rate"] = settings.PANTAU_DEFAULT_PPN_RATE
-    if district := data.pop("district"):
-        # The form's choice is the region's id; the API speaks Kemendagri codes.
-        region_id = Region.objects.districts().filter(code=district).values_list("pk", flat=True)
-        data["district"] = region_id.first() or "unknown"
     return {name: value for name, value in data.items() if value is not None}
 
 

@@ -3,6 +3,8 @@ registration, a short coverage) are never errors here; the views show them as no
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from reference.forms import DateInput, RegencyChoiceField, RupiahField
@@ -29,6 +31,15 @@ class ProjectForm(forms.ModelForm):
         help_text=_("The commitment officer (PPK) hears when a violation opens."),
     )
     regency = RegencyChoiceField(label=_("Regency/city of the work site"))
+    # Kemendagri codes (32.75.01), like the kab/kota. The choices are the kecamatan of the
+    # kab/kota chosen; static/js/district-choices.js refills them when it changes.
+    district = forms.ModelChoiceField(
+        label=capfirst(Project._meta.get_field("district").verbose_name),
+        queryset=Region.objects.none(),
+        to_field_name="code",
+        required=False,
+        error_messages={"invalid_choice": _("Choose a district of the regency/city chosen.")},
+    )
     contract_value = RupiahField(label=_("Contract value (Rp)"), min_value=1, max_value=MAX_AMOUNT)
     wage_total = RupiahField(
         label=_("Total wages (Rp)"), required=False, min_value=1, max_value=MAX_AMOUNT
@@ -74,17 +85,24 @@ class ProjectForm(forms.ModelForm):
         if project.pk:
             self.fields["owner_name"].initial = project.work_unit.name
             self.fields["owner_ppk_email"].initial = project.work_unit.ppk_email
+            # The choices' values are codes; the instance's initial values are ids.
+            self.initial["regency"] = project.regency.code
+            self.initial["district"] = project.district.code if project.district_id else None
         elif contractor.regency_id:
-            self.fields["regency"].initial = contractor.regency.code
-        # Kecamatan of the chosen kab/kota only; before one is chosen, the field is offered on edit.
+            self.initial["regency"] = contractor.regency.code
+        # Kecamatan of the chosen kab/kota only (posted, or the initial one).
         district = self.fields["district"]
-        if code := self.data.get(self.add_prefix("regency")):
-            district.queryset = Region.objects.districts().filter(parent__code=code)
-        elif project.regency_id:
-            district.queryset = Region.objects.districts().filter(parent_id=project.regency_id)
+        if self.is_bound:
+            code = self.data.get(self.add_prefix("regency"))
         else:
-            district.queryset = Region.objects.none()
-        district.help_text = _("Shown once the regency/city is saved.")
+            code = self.initial.get("regency")
+        if code:
+            district.queryset = Region.objects.districts().filter(parent__code=code)
+        district.help_text = _("The list follows the regency/city chosen above.")
+        district.widget.attrs["data-districts-of"] = self.add_prefix("regency")
+        district.widget.attrs["data-districts-url"] = reverse(
+            "api:region_districts", kwargs={"code": "CODE"}
+        )
         for name in ("spk_date", "start_date", "end_date", "contract_value", "includes_ppn"):
             self.fields[name].widget.attrs["data-contribution"] = name
         self.fields["ppn_rate"].widget.attrs["data-contribution"] = "ppn_rate"

@@ -67,6 +67,55 @@ def test_a_contractor_registers_a_project_and_its_value_before_ppn_is_derived(
     assert project.needs_evaluation_at is not None
 
 
+def _kecamatan(regency_code):
+    from reference.models import Region
+
+    return Region.objects.districts().filter(parent__code=regency_code).order_by("code").first()
+
+
+def test_a_new_project_gets_its_kecamatan_in_the_same_form(client_a, contractor_a):
+    kecamatan = _kecamatan("32.75")
+    form_page = client_a.get(reverse("projects:create")).content.decode()
+    # The contractor's own kab/kota is chosen first, and its kecamatan are offered.
+    assert contractor_a.regency.code == "32.75"
+    assert '<option value="32.75" selected>' in form_page
+    assert f'<option value="{kecamatan.code}">' in form_page
+
+    client_a.post(reverse("projects:create"), project_form_data(district=kecamatan.code))
+
+    assert Project.objects.get(spk_number="027/SPK/BM/2026").district == kecamatan
+
+
+def test_a_kecamatan_of_another_kab_kota_is_refused(client_a):
+    response = client_a.post(
+        reverse("projects:create"), project_form_data(district=_kecamatan("63.10").code)
+    )
+
+    assert response.context["form"].errors["district"] == [
+        "Choose a district of the regency/city chosen."
+    ]
+    assert not Project.objects.exists()
+
+
+def test_the_edit_form_starts_from_the_projects_kab_kota_and_kecamatan(client_a, contractor_a):
+    kecamatan = _kecamatan("32.75")
+    project = factories.make_project(contractor=contractor_a, district=kecamatan)
+    url = reverse("projects:edit", args=[project.pk])
+
+    page = client_a.get(url).content.decode()
+
+    # Before, neither was selected: saving an untouched form asked for the kab/kota again.
+    assert '<option value="32.75" selected>' in page
+    assert f'<option value="{kecamatan.code}" selected>' in page
+    form = client_a.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data["includes_ppn"] = "on" if data.get("includes_ppn") else None
+    response = client_a.post(url, {k: v for k, v in data.items() if v not in (None, False)})
+    assert response.status_code == 302, response.context["form"].errors
+    project.refresh_from_db()
+    assert project.regency.code == "32.75" and project.district == kecamatan
+
+
 def test_the_form_blocks_dates_out_of_order_with_the_message_on_the_field(client_a):
     response = client_a.post(
         reverse("projects:create"),

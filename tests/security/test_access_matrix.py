@@ -183,6 +183,10 @@ MATRIX: dict[str, Entry] = {
         _api("/enrollments/{}", "enrollment"), API_SCOPED, API_WRONG_METHOD
     ),
     "api:flag_detail": Entry(_api("/flags/{}", "flag"), API_SCOPED, API_WRONG_METHOD),
+    # Kemendagri's region codes are public reference data.
+    "api:region_districts": Entry(
+        lambda objects: "/api/v1/regions/32.75/districts", PUBLIC, API_WRONG_METHOD
+    ),
     "api:registration_create": Entry(
         _api("/projects/{}/registrations", "project"),
         API_WRONG_METHOD,
