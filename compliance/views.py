@@ -228,6 +228,17 @@ def registration_decide(request, pk, decision):
     _office_editor(request.user)
     registration = _editable_registration(request, pk, projects=Project.objects.actionable_by)
     if decision == "verify":
+        # Verifying attests that the documents were checked, and the page offers no undo: the
+        # box must be ticked.
+        if request.POST.get("checked") != "yes":
+            messages.error(
+                request,
+                _(
+                    "Nothing was verified: tick the box to confirm that you checked the "
+                    "certificate and the payment receipt."
+                ),
+            )
+            return redirect("projects:detail", registration.project_id)
         return _action(
             request,
             registration.project_id,

@@ -79,6 +79,7 @@ def test_dinas_bekasi_works_its_unregistered_projects(
 
     # Verify the other project's registration: its `unverified` finding leaves the list.
     page.goto(page.base_url + f"/projects/{waiting.pk}/")
+    page.locator("form[action$='/verify/'] input[name=checked]").check()
     page.locator("form[action$='/verify/'] button").click()
     page.wait_for_url(f"**/projects/{waiting.pk}/")
     deadline = time.monotonic() + 30

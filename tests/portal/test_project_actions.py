@@ -14,6 +14,9 @@ from tests import factories
 
 pytestmark = [pytest.mark.django_db]
 
+# The verify form's box: the documents were checked.
+CHECKED = {"checked": "yes"}
+
 
 def open_flag(project, rule="unregistered"):
     now = timezone.now()
@@ -39,10 +42,27 @@ def test_the_office_verifies_a_registration_from_the_project_page(
     verify = reverse("compliance:registration_verify", args=[registration.pk])
     assert verify in page
 
-    client.post(verify)
+    client.post(verify, CHECKED)
     registration.refresh_from_db()
     assert registration.status == Registration.Status.VERIFIED
     assert registration.verified_by == bekasi_office_user
+
+
+def test_verifying_needs_the_box_that_says_the_documents_were_checked(
+    client, bekasi_office_user, registration
+):
+    bekasi_office_user.preferred_language = "en"
+    bekasi_office_user.save(update_fields=["preferred_language"])
+    client.force_login(bekasi_office_user)
+    verify = reverse("compliance:registration_verify", args=[registration.pk])
+    page = client.get(registration.project.get_absolute_url()).content.decode()
+    assert 'name="checked" value="yes" required' in page
+
+    response = client.post(verify, follow=True)
+
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.SUBMITTED and registration.verified_by is None
+    assert "Nothing was verified: tick the box" in response.content.decode()
 
 
 def test_a_rejection_needs_a_reason_and_then_shows_it(client, bekasi_office_user, registration):
@@ -67,7 +87,7 @@ def test_a_bpjs_branch_verification_is_labelled_as_bpjs(client, registration):
         name="BPJS Ketenagakerjaan Cabang Bekasi",
     )
     client.force_login(user)
-    client.post(reverse("compliance:registration_verify", args=[registration.pk]))
+    client.post(reverse("compliance:registration_verify", args=[registration.pk]), CHECKED)
 
     page = client.get(registration.project.get_absolute_url()).content.decode()
     assert "BPJS Ketenagakerjaan Cabang Bekasi" in page
@@ -79,7 +99,9 @@ def test_another_region_or_company_gets_a_404_or_403_and_changes_nothing(
     client, request, registration, who
 ):
     client.force_login(request.getfixturevalue(who))
-    response = client.post(reverse("compliance:registration_verify", args=[registration.pk]))
+    response = client.post(
+        reverse("compliance:registration_verify", args=[registration.pk]), CHECKED
+    )
     assert response.status_code in (403, 404)
     registration.refresh_from_db()
     assert registration.status == Registration.Status.SUBMITTED
@@ -88,7 +110,9 @@ def test_another_region_or_company_gets_a_404_or_403_and_changes_nothing(
 def test_a_contractor_cannot_verify_its_own_registration(client, contractor_a_user, registration):
     client.force_login(contractor_a_user)
     assert (
-        client.post(reverse("compliance:registration_verify", args=[registration.pk])).status_code
+        client.post(
+            reverse("compliance:registration_verify", args=[registration.pk]), CHECKED
+        ).status_code
         == 403
     )
 
@@ -317,7 +341,7 @@ def test_a_bpjs_branch_verifies_and_adds_notes_but_does_not_change_contractors_d
     assert "Procurement" not in page
 
     client.post(reverse("projects:note_create", args=[project.pk]), {"text": "Dicek cabang"})
-    client.post(reverse("compliance:registration_verify", args=[registration.pk]))
+    client.post(reverse("compliance:registration_verify", args=[registration.pk]), CHECKED)
     registration.refresh_from_db()
     assert registration.status == Registration.Status.VERIFIED
     assert "Dicek cabang" in client.get(project.get_absolute_url()).content.decode()
