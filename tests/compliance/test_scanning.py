@@ -11,6 +11,7 @@ import time_machine
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from compliance import services
 from compliance.models import ComplianceFlag, FlagEvent, RegionDailyRollup, ScanRun
@@ -50,7 +51,7 @@ def test_a_second_scan_at_the_same_state_changes_nothing(overdue):
     assert second.open_total == first.open_total
 
 
-def test_a_violation_opens_with_letter_i_due_in_one_event_that_the_project_page_shows(
+def test_a_violation_opens_with_letter_i_due_in_one_event_that_the_history_page_shows(
     overdue, client, bekasi_office_user
 ):
     result = scan_projects(now=at(overdue.registration_due_on + timedelta(days=1)))
@@ -61,7 +62,8 @@ def test_a_violation_opens_with_letter_i_due_in_one_event_that_the_project_page_
     ]
 
     client.force_login(bekasi_office_user)
-    page = client.get(overdue.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    history = reverse("projects:history", args=[overdue.pk])
+    page = client.get(history, HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert "Dibuka; Surat teguran I jatuh tempo" in page
 
 
