@@ -25,6 +25,7 @@ from .history import change_log
 from .models import Project, may_act_on_visible_projects, may_edit_visible_projects
 
 PAGE_SIZE = 25
+HISTORY_ROWS = 100  # the latest events and changes on the history page
 
 
 @login_required
@@ -207,15 +208,23 @@ def project_history(request, pk):
     loads them when its folded sections are opened (static/js/folded-sections.js), so it does
     not read and diff a long history that most visits never look at."""
     project = get_object_or_404(Project.objects.visible_to(request.user).only("pk", "name"), pk=pk)
+    # One row more than shown says whether older ones were left out.
+    timeline = list(
+        FlagEvent.objects.filter(flag__project=project)
+        .select_related("flag", "actor")
+        .order_by("-at", "-pk")[: HISTORY_ROWS + 1]
+    )
+    history = change_log(project, limit=HISTORY_ROWS + 1)
     return render(
         request,
         "projects/project_history.html",
         {
             "project": project,
-            "timeline": FlagEvent.objects.filter(flag__project=project)
-            .select_related("flag", "actor")
-            .order_by("-at", "-pk")[:100],
-            "history": change_log(project),
+            "timeline": timeline[:HISTORY_ROWS],
+            "timeline_cut": len(timeline) > HISTORY_ROWS,
+            "history": history[:HISTORY_ROWS],
+            "history_cut": len(history) > HISTORY_ROWS,
+            "rows": HISTORY_ROWS,
         },
     )
 

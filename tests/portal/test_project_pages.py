@@ -488,3 +488,41 @@ def test_the_project_page_title_is_plain_text(client_a, project_of_contractor_a)
     title = page.split("<title>", 1)[1].split("</title>", 1)[0]
     assert title == f"{project_of_contractor_a.name} · Pantau Jakon"
     assert page.count('class="stacked note-form"') == 1
+
+
+def test_the_history_page_says_when_older_rows_are_left_out(
+    client_a, project_of_contractor_a, monkeypatch
+):
+    from compliance.models import FlagEvent
+    from projects import views
+
+    monkeypatch.setattr(views, "HISTORY_ROWS", 2)
+    flag = ComplianceFlag.objects.create(
+        project=project_of_contractor_a,
+        rule=ComplianceFlag.Rule.NO_WORKERS,
+        severity=ComplianceFlag.Severity.WARNING,
+        opened_at=timezone.now(),
+    )
+    url = reverse("projects:history", args=[project_of_contractor_a.pk])
+    for _ in range(2):
+        FlagEvent.objects.create(flag=flag, kind=FlagEvent.Kind.OPENED, at=timezone.now())
+    page = client_a.get(url).content.decode()
+    assert "The latest 2 events." not in page
+
+    FlagEvent.objects.create(flag=flag, kind=FlagEvent.Kind.OPENED, at=timezone.now())
+    page = client_a.get(url).content.decode()
+    assert "The latest 2 events." in page
+    timeline = page.split('data-part="timeline"', 1)[1].split("</table>", 1)[0]
+    assert timeline.count("<tr>") == 3  # the header and two events
+    for value in ("800.000.000", "900.000.000"):
+        client_a.post(
+            reverse("projects:edit", args=[project_of_contractor_a.pk]),
+            project_form_data(
+                name=project_of_contractor_a.name,
+                owner_name=project_of_contractor_a.work_unit.name,
+                spk_number=project_of_contractor_a.spk_number,
+                contract_value=value,
+                includes_ppn=None,
+            ),
+        )
+    assert "The latest 2 changes." in client_a.get(url).content.decode()
