@@ -1,7 +1,7 @@
 """The versioned JSON API (/api/v1). Every error has the shape of config.api_errors.
 
-Authentication is a personal API token (accounts.api_auth); the contribution calculator is
-public. Scope is the web pages': each endpoint reads through the models' visible_to().
+Authentication is a personal API token (accounts.api_auth); the contribution calculator and
+the kecamatan of a kab/kota are public. Scope is the web pages': each endpoint reads through the models' visible_to().
 """
 
 from django.conf import settings
@@ -46,8 +46,8 @@ class TokenRateThrottle(_RateFromSettings, AuthRateThrottle):
 
 
 class AnonymousRateThrottle(_RateFromSettings, AnonRateThrottle):
-    """Per address, for the public calculator. The portal's own project form calls it while
-    a signed-in person types (an office behind one NAT address): those calls are not counted."""
+    """Per address, for the public endpoints (calculator, kecamatan). The portal's project form
+    calls them while a signed-in person types (an office behind one NAT address): those calls are not counted."""
 
     setting = "PANTAU_API_RATE_ANONYMOUS"
 

@@ -97,9 +97,22 @@ class ProjectForm(forms.ModelForm):
         else:
             code = self.initial.get("regency")
         if code:
-            district.queryset = Region.objects.districts().filter(parent__code=code)
-        district.help_text = _("The list follows the regency/city chosen above.")
+            # In the API's order, so the list reads the same before and after a refill.
+            district.queryset = (
+                Region.objects.districts().filter(parent__code=code).order_by("name", "code")
+            )
+        district.help_text = _(
+            "The kecamatan of the regency/city chosen above. If the list does not follow a new "
+            "choice, save the project and choose the kecamatan when you edit it."
+        )
         district.widget.attrs["data-districts-of"] = self.add_prefix("regency")
+        # Whose kecamatan the list holds: a browser that restores a changed kab/kota on reload
+        # or Back gets the list refilled.
+        district.widget.attrs["data-districts-for"] = code or ""
+        district.widget.attrs["data-districts-error"] = _(
+            "The kecamatan could not be loaded. Save the project and choose the kecamatan when "
+            "you edit it."
+        )
         district.widget.attrs["data-districts-url"] = reverse(
             "api:region_districts", kwargs={"code": "CODE"}
         )

@@ -225,6 +225,7 @@ def project_history(request, pk):
             "history": history[:HISTORY_ROWS],
             "history_cut": len(history) > HISTORY_ROWS,
             "rows": HISTORY_ROWS,
+            "for_script": request.headers.get("X-Pantau-Part") == "1",
         },
     )
 

@@ -12,7 +12,7 @@ from .models import Region
 router = Router(tags=["regions"])
 
 
-RegencyCode = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["32.75"])]
+RegencyCode = Annotated[str, Path(pattern=r"^[0-9]{2}\.[0-9]{2}$", examples=["32.75"])]
 
 
 class DistrictOut(Schema):

@@ -7,7 +7,7 @@
 
   function fetchPage(url) {
     if (!pages[url]) {
-      pages[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      pages[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "text/html", "X-Pantau-Part": "1" } })
         .then(function (response) {
           if (!response.ok) { throw new Error(response.status); }
           return response.text();

@@ -204,3 +204,16 @@ def test_without_accept_language_errors_follow_the_users_language(client, contra
     contractor_a_user.save(update_fields=["preferred_language"])
     fields = fields_of(api.post("/projects", project_body(start_date="2026-02-01")))
     assert fields["start_date"] != ["The start (SPMK) date cannot be before the SPK date."]
+
+
+@pytest.mark.parametrize("district", ["63.10.01", "32.75.99"])
+def test_a_kecamatan_outside_the_kab_kota_or_unknown_is_refused_on_its_field(api_a, district):
+    from projects.models import Project
+
+    response = api_a.post("/projects", project_body(district=district))
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["district"] == [
+        "Choose a district of the regency/city chosen."
+    ]
+    assert not Project.objects.exists()

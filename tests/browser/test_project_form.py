@@ -61,3 +61,18 @@ def test_the_kecamatan_list_follows_the_kab_kota_chosen(page, reference_data, co
     project = Project.objects.get(spk_number="600/12/PUPR/2026")
     assert project.district == kecamatan and project.regency.code == "63.10"
     assert kecamatan.name in page.locator("dl.facts").inner_text()
+
+
+def test_a_kecamatan_list_that_cannot_load_says_so(page, reference_data, contractor_a_user):
+    log_in(page, contractor_a_user.username)
+    page.goto(page.base_url + "/projects/new/")
+    page.route("**/api/v1/regions/**", lambda route: route.abort())
+    page.expected_console_errors.append("net::ERR_FAILED")
+
+    page.select_option("select[name=regency]", "63.10")
+
+    problem = page.locator("select[name=district] + small.errors")
+    problem.wait_for(state="visible")
+    assert problem.inner_text().strip()
+    assert page.locator("select[name=district] option").count() == 1  # the empty choice only
+    assert page.locator("select[name=district]").get_attribute("aria-busy") is None
