@@ -550,3 +550,22 @@ def test_the_link_opens_in_the_mails_language_unless_the_browser_chose_one(
     # A language chosen in this browser (the switcher's cookie) wins.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
     assert client.get(path)["Content-Language"] == "id"
+
+
+def test_the_edit_form_sent_back_untouched_saves_and_changes_nothing(
+    client_a, project_of_contractor_a
+):
+    registration = factories.make_registration(project_of_contractor_a)
+    url = reverse("compliance:registration_edit", args=[registration.pk])
+    form = client_a.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {name: value for name, value in data.items() if value not in (None, False, "")}
+
+    response = client_a.post(url, data)
+
+    assert response.status_code == 302, response.context["form"].errors
+    before = {
+        f: getattr(registration, f) for f in ("bpjs_project_number", "coverage_end", "status")
+    }
+    registration.refresh_from_db()
+    assert {f: getattr(registration, f) for f in before} == before
