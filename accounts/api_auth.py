@@ -7,6 +7,7 @@ user's behalf, so CSRF does not apply to the API.
 from django.utils import timezone, translation
 from ninja.security import HttpBearer
 
+from .middleware import user_zone
 from .services import authenticate_api_token
 
 
@@ -19,6 +20,9 @@ class ApiTokenAuth(HttpBearer):
         # Acts as its user: scope, history records, and the user's language unless the
         # request asks for one (Accept-Language wins, as on the web the language cookie does).
         request.user = user
+        # "Today" and times in the user's zone, as on the web (UserTimezoneMiddleware resets it).
+        if (zone := user_zone(user)) is not None:
+            timezone.activate(zone)
         if "HTTP_ACCEPT_LANGUAGE" not in request.META and user.preferred_language:
             translation.activate(user.preferred_language)
             request.LANGUAGE_CODE = translation.get_language()

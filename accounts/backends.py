@@ -9,12 +9,13 @@ BACKEND = "accounts.backends.UserBackend"
 class UserBackend(ModelBackend):
     """Django's ModelBackend, except that the user of each request comes with what nearly every
     page asks next: the office and its region (scope, time zone) and the company membership with
-    its company (projects' reverse one-to-one; none for office staff). One query instead of four
+    its company and the company's kab/kota (the contractor's time zone; projects' reverse
+    one-to-one; none for office staff). One query instead of four
     on every page (README, load test)."""
 
     def get_user(self, user_id):
         users = get_user_model()._default_manager.select_related(
-            "office__region", "contractor_membership__contractor"
+            "office__region", "contractor_membership__contractor__regency"
         )
         try:
             user = users.get(pk=user_id)  # get(), not first(): no ORDER BY to build

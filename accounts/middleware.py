@@ -5,6 +5,8 @@ import time
 from django.conf import settings
 from django.utils import timezone, translation
 
+from reference.zones import zone_of
+
 
 class UserLanguageMiddleware:
     """Speak the signed-in user's preferred language.
@@ -28,23 +30,36 @@ class UserLanguageMiddleware:
         return self.get_response(request)
 
 
-class OfficeTimezoneMiddleware:
-    """Show times in the office's zone (WIB, WITA or WIT); everything is stored in UTC."""
+class UserTimezoneMiddleware:
+    """Show times, and take "today", in the user's zone (WIB, WITA or WIT): the office's own
+    setting, or for a contractor the zone of its company's kab/kota (reference.zones).
+    Everything is stored in UTC; others get the default zone, WIB."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        office = user.office if user.is_authenticated and user.office_id else None
-        if office is not None:
-            timezone.activate(office.zoneinfo)
+        zone = user_zone(request.user)
+        if zone is not None:
+            timezone.activate(zone)
         else:
             timezone.deactivate()
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+def user_zone(user):
+    """The zone a signed-in user works in, or None for the default."""
+    if not user.is_authenticated:
+        return None
+    if user.office_id:
+        return user.office.zoneinfo
+    membership = getattr(user, "contractor_membership", None)
+    if membership is not None and membership.contractor.regency_id:
+        return zone_of(membership.contractor.regency.code)
+    return None
 
 
 TOUCHED_KEY = "_staff_idle_touched"

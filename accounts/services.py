@@ -584,7 +584,7 @@ def authenticate_api_token(secret: str, *, now: datetime) -> ApiToken | None:
     token = (
         ApiToken.objects.live()
         .filter(token_hash=_hash_token(secret), user__is_active=True)
-        .select_related("user__office__region", "user__contractor_membership")
+        .select_related("user__office__region", "user__contractor_membership__contractor__regency")
         .first()
     )
     if token is None:

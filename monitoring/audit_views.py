@@ -32,7 +32,7 @@ class AuditFilterForm(forms.Form):
             return None  # a damaged link starts again at the newest entry
 
     def page_arguments(self) -> dict:
-        """Days in the office's time zone (activated by OfficeTimezoneMiddleware)."""
+        """Days in the office's time zone (activated by UserTimezoneMiddleware)."""
         data = self.cleaned_data if self.is_valid() else {}
         since, until = data.get("since"), data.get("until")
         return {
