@@ -34,6 +34,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Office, User
 from projects.models import Contractor, ContractorMembership, WorkUnit
+from reference.zones import zone_of
 
 from . import upload_links
 from .channels import channel_for
@@ -166,9 +167,10 @@ def _language(code: str | None) -> str:
     return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def _render(name: str, context: dict, language: str) -> tuple[str, str]:
-    """Subject and body of templates/compliance/email/<name>_{subject,body}.txt in `language`."""
-    with translation.override(language):
+def _render(name: str, context: dict, language: str, zone=None) -> tuple[str, str]:
+    """Subject and body of templates/compliance/email/<name>_{subject,body}.txt in `language`,
+    with times in `zone` (the recipient's region; the default zone, WIB, when None)."""
+    with translation.override(language), timezone.override(zone):
         subject = render_to_string(f"compliance/email/{name}_subject.txt", context)
         body = render_to_string(f"compliance/email/{name}_body.txt", context)
     subject = " ".join(subject.split())[:255]
@@ -186,8 +188,9 @@ def _dedupe_key(prefix: str, address: str) -> str:
     return key
 
 
-def _notification(kind, prefix, recipient: Recipient, name, context, now) -> Notification:
-    subject, body = _render(name, {**context, "recipient_name": recipient.name}, recipient.language)
+def _notification(kind, prefix, recipient: Recipient, name, context, now, zone=None):
+    context = {**context, "recipient_name": recipient.name}
+    subject, body = _render(name, context, recipient.language, zone)
     return Notification(
         kind=kind,
         channel=Notification.Channel.EMAIL,
@@ -249,7 +252,7 @@ def _user_name(first: str, last: str, username: str) -> str:
 
 
 def _contractor_recipients(companies: list[tuple]) -> dict[int, tuple[str, list[Recipient]]]:
-    """Per company (pk, legal name, email, contact name): its name and who hears: each active
+    """Per company (pk, legal name, email, contact name, …): its name and who hears: each active
     user with an email, in the user's language; when none has one, the company's own address,
     in Indonesian. One query."""
     people = defaultdict(list)
@@ -274,7 +277,7 @@ def _contractor_recipients(companies: list[tuple]) -> dict[int, tuple[str, list[
             Recipient(email, _language(language), _user_name(first, last, username), user_id)
         )
     result = {}
-    for pk, legal_name, email, contact in companies:
+    for pk, legal_name, email, contact, *_rest in companies:
         fallback = (
             [Recipient(email, settings.LANGUAGE_CODE, contact or legal_name)] if email else []
         )
@@ -320,8 +323,9 @@ def _contractor_summaries(run: ScanRun, now: datetime):
         _reachable_contractors()
         .filter(heard)
         .order_by("pk")
-        .values_list("pk", "legal_name", "email", "contact_name")
+        .values_list("pk", "legal_name", "email", "contact_name", "regency__code")
     )
+    zones = {pk: zone_of(code) for pk, *_rest, code in companies}
     reminded = False
     for chunk in _chunks(companies):
         ids = [pk for pk, *_rest in chunk]
@@ -358,7 +362,13 @@ def _contractor_summaries(run: ScanRun, now: datetime):
             prefix = f"scan:{run.pk}:contractor:{contractor_id}"
             rows += [
                 _notification(
-                    Kind.CONTRACTOR_SUMMARY, prefix, person, "contractor_summary", context, now
+                    Kind.CONTRACTOR_SUMMARY,
+                    prefix,
+                    person,
+                    "contractor_summary",
+                    context,
+                    now,
+                    zones[contractor_id],
                 )
                 for person in recipients
             ]
@@ -390,7 +400,7 @@ def _ppk_violation_mails(run: ScanRun, now: datetime):
     units = list(
         addressed.filter(Exists(violations.filter(**{group: OuterRef("pk")})))
         .order_by("pk")
-        .values_list("pk", "name", "ppk_name", "ppk_email")
+        .values_list("pk", "name", "ppk_name", "ppk_email", "regency__code")
     )
     for chunk in _chunks(units):
         sections = _sections(
@@ -400,12 +410,15 @@ def _ppk_violation_mails(run: ScanRun, now: datetime):
             fields=fields,
         )
         rows = []
-        for pk, name, ppk_name, email in chunk:
+        for pk, name, ppk_name, email, regency in chunk:
             recipient = Recipient(email, settings.LANGUAGE_CODE, ppk_name)
             context = {"work_unit": name, "checked_at": now, "violations": sections[(pk, None)]}
             prefix = f"scan:{run.pk}:ppk:{pk}"
+            zone = zone_of(regency) if regency else None
             rows.append(
-                _notification(Kind.PPK_VIOLATION, prefix, recipient, "ppk_violation", context, now)
+                _notification(
+                    Kind.PPK_VIOLATION, prefix, recipient, "ppk_violation", context, now, zone
+                )
             )
         yield rows
 

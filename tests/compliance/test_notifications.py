@@ -495,3 +495,19 @@ def test_a_violation_other_than_a_missing_registration_gets_no_upload_link(contr
     body = summaries().get().body
     assert "coverage" in body.lower() or "Coverage" in body
     assert "/projects/upload/" not in body
+
+
+def test_mails_give_the_time_of_the_check_in_the_recipients_zone(overdue, budi, contractor_b):
+    # DAY0 is 10:00 in WIB (Kota Bekasi), 11:00 in WITA (Kabupaten Tanah Bumbu).
+    tanbu = factories.make_contractor_user("tanbu", contractor=contractor_b)
+    tanbu.email = "admin@tanbu-jaya.co.id"
+    tanbu.save()
+    work_unit = factories.make_work_unit(regency="63.10", ppk_email="ppk@pupr.tanbu.id")
+    make_overdue(contractor_b, regency="63.10", work_unit=work_unit)
+
+    scan_projects(now=DAY0)
+
+    assert "10:00 WIB" in summaries(recipient="budi@karya-bekasi.co.id").get().body
+    assert "11:00 WITA" in summaries(recipient="admin@tanbu-jaya.co.id").get().body
+    ppk = Notification.objects.get(kind=Kind.PPK_VIOLATION, recipient="ppk@pupr.tanbu.id")
+    assert "11:00 WITA" in ppk.body
