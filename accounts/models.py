@@ -15,6 +15,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from reference.zones import zone_name
+
 
 class Office(models.Model):
     """A labour office (Disnaker/Pemda), a BPJS Ketenagakerjaan branch, or an inspecting body.
@@ -88,6 +90,14 @@ class Office(models.Model):
         # Offices are scoped to a kab/kota or a province, never to a kecamatan.
         if self.region_id and self.region.level not in (1, 2):
             raise ValidationError({"region": _("Choose a province or a regency/city.")})
+        # The zone is the region's (Keppres 41/1987): a wrong one shifts every time and "today".
+        if self.region_id and self.time_zone != (zone := zone_name(self.region.code)):
+            raise ValidationError(
+                {
+                    "time_zone": _("%(region)s is in %(zone)s.")
+                    % {"region": self.region.name, "zone": self.TimeZone(zone).label}
+                }
+            )
 
     @property
     def zoneinfo(self) -> zoneinfo.ZoneInfo:

@@ -100,3 +100,21 @@ def test_the_api_takes_today_in_the_contractors_zone(
     )
 
     assert response.status_code == expected, response.content
+
+
+def test_an_office_takes_the_zone_of_its_region(reference_data):
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import Office
+    from reference.models import Region
+
+    tanbu = Region.objects.get(code="63.10")
+    office = Office(name="Disnaker Tanah Bumbu", region=tanbu, time_zone=Office.TimeZone.WIB)
+    with pytest.raises(ValidationError) as refused:
+        office.full_clean()
+    assert refused.value.message_dict["time_zone"] == [
+        "Kabupaten Tanah Bumbu is in WITA (Asia/Makassar)."
+    ]
+
+    office.time_zone = Office.TimeZone.WITA
+    office.full_clean()
