@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.services import create_api_token
 from reference.zones import WIB, WIT, WITA, zone_name
@@ -110,10 +111,10 @@ def test_an_office_takes_the_zone_of_its_region(reference_data):
 
     tanbu = Region.objects.get(code="63.10")
     office = Office(name="Disnaker Tanah Bumbu", region=tanbu, time_zone=Office.TimeZone.WIB)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("id"):
         office.full_clean()
     assert refused.value.message_dict["time_zone"] == [
-        "Kabupaten Tanah Bumbu is in WITA (Asia/Makassar)."
+        "Kabupaten Tanah Bumbu berada di zona WITA (Asia/Makassar)."
     ]
 
     office.time_zone = Office.TimeZone.WITA
