@@ -32,11 +32,11 @@ class StaffInline(admin.TabularInline):
 @admin.register(Office)
 class OfficeAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "kind", "region", "time_zone", "staff_count"]
-    list_filter = ["kind", "time_zone"]
+    list_filter = ["kind"]
     search_fields = ["name", "region__name", "^region__code"]
     list_select_related = ["region"]
     autocomplete_fields = ["region"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["time_zone", "created_at", "updated_at"]
     inlines = [StaffInline]
     fieldsets = [
         (None, {"fields": ["name", "kind", "region", "time_zone"]}),
@@ -59,6 +59,10 @@ class OfficeAdmin(ReadOnlyHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(staff_total=Count("staff"))
+
+    @admin.display(description=_("time zone"))
+    def time_zone(self, office):
+        return office.zoneinfo.key  # the region's (reference.zones)
 
     @admin.display(description=_("staff"), ordering="staff_total")
     def staff_count(self, office):

@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from reference.zones import zone_name
+from reference.zones import zone_of
 
 
 class Office(models.Model):
@@ -29,11 +29,6 @@ class Office(models.Model):
         BPJS_BRANCH = "bpjs_branch", _("BPJS Ketenagakerjaan branch")
         INSPECTORATE = "inspectorate", _("Inspectorate or prosecutor's office")
 
-    class TimeZone(models.TextChoices):
-        WIB = "Asia/Jakarta", _("WIB (Asia/Jakarta)")
-        WITA = "Asia/Makassar", _("WITA (Asia/Makassar)")
-        WIT = "Asia/Jayapura", _("WIT (Asia/Jayapura)")
-
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.LABOUR_OFFICE)
     region = models.ForeignKey(
@@ -42,9 +37,6 @@ class Office(models.Model):
         on_delete=models.PROTECT,
         related_name="offices",
         help_text=_("A kab/kota, or a province for an office that oversees the whole province."),
-    )
-    time_zone = models.CharField(
-        _("time zone"), max_length=40, choices=TimeZone, default=TimeZone.WIB
     )
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -90,18 +82,11 @@ class Office(models.Model):
         # Offices are scoped to a kab/kota or a province, never to a kecamatan.
         if self.region_id and self.region.level not in (1, 2):
             raise ValidationError({"region": _("Choose a province or a regency/city.")})
-        # The zone is the region's (Keppres 41/1987): a wrong one shifts every time and "today".
-        if self.region_id and self.time_zone != (zone := zone_name(self.region.code)):
-            raise ValidationError(
-                {
-                    "time_zone": _("%(region)s is in %(zone)s.")
-                    % {"region": self.region.name, "zone": self.TimeZone(zone).label}
-                }
-            )
 
     @property
     def zoneinfo(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.time_zone)
+        """The region's zone (WIB, WITA or WIT: reference.zones), not a setting of its own."""
+        return zone_of(self.region.code)
 
 
 class User(AbstractUser):

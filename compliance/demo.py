@@ -56,7 +56,6 @@ class OfficeSeed:
     name: str
     region: str
     kind: str
-    time_zone: str
     government: str
     agency: str
     city: str
@@ -73,7 +72,6 @@ OFFICES = (
         "Dinas Ketenagakerjaan Kota Bekasi",
         BEKASI,
         Office.Kind.LABOUR_OFFICE,
-        Office.TimeZone.WIB,
         "PEMERINTAH KOTA BEKASI",
         "DINAS KETENAGAKERJAAN",
         "Bekasi",
@@ -88,7 +86,6 @@ OFFICES = (
         "Dinas Tenaga Kerja dan Transmigrasi Kabupaten Tanah Bumbu",
         TANBU,
         Office.Kind.LABOUR_OFFICE,
-        Office.TimeZone.WITA,
         "PEMERINTAH KABUPATEN TANAH BUMBU",
         "DINAS TENAGA KERJA DAN TRANSMIGRASI",
         "Batulicin",
@@ -103,7 +100,6 @@ OFFICES = (
         "Dinas Tenaga Kerja dan Transmigrasi Provinsi Jawa Barat",
         "32",
         Office.Kind.LABOUR_OFFICE,
-        Office.TimeZone.WIB,
         "PEMERINTAH DAERAH PROVINSI JAWA BARAT",
         "DINAS TENAGA KERJA DAN TRANSMIGRASI",
         "Bandung",
@@ -118,7 +114,6 @@ OFFICES = (
         "Inspektorat Kota Bekasi",
         BEKASI,
         Office.Kind.INSPECTORATE,
-        Office.TimeZone.WIB,
         "PEMERINTAH KOTA BEKASI",
         "INSPEKTORAT DAERAH",
         "Bekasi",
@@ -134,7 +129,6 @@ OFFICES = (
         "BPJS Ketenagakerjaan Kantor Cabang Bekasi",
         BEKASI,
         Office.Kind.BPJS_BRANCH,
-        Office.TimeZone.WIB,
         "BPJS KETENAGAKERJAAN",
         "KANTOR CABANG BEKASI",
         "Bekasi",
@@ -763,7 +757,6 @@ def _office(context: _Context, seed: OfficeSeed) -> Office:
         kind=seed.kind,
         name=seed.name,
         defaults={
-            "time_zone": seed.time_zone,
             "letterhead_government": seed.government,
             "letterhead_agency": seed.agency,
             "letter_city": seed.city,

@@ -9,13 +9,14 @@ from ninja import Field, Path, Schema
 from pydantic import AfterValidator
 
 from projects.models import Contractor
+from reference.models import REGENCY_CODE_PATTERN
 
 from .api_errors import ApiError
 from .api_pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 # Ids fit a 64-bit column: a larger number is a 400, never a database error.
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
-RegionCode = Annotated[str, Field(pattern=r"^[0-9]{2}\.[0-9]{2}$", examples=["32.75"])]
+RegionCode = Annotated[str, Field(pattern=REGENCY_CODE_PATTERN, examples=["32.75"])]
 
 
 def _in_utc(value: datetime) -> datetime:

@@ -98,9 +98,7 @@ class ProjectForm(forms.ModelForm):
             code = self.initial.get("regency")
         if code:
             # In the API's order, so the list reads the same before and after a refill.
-            district.queryset = (
-                Region.objects.districts().filter(parent__code=code).order_by("name", "code")
-            )
+            district.queryset = Region.objects.districts_of(code)
         district.help_text = _(
             "The kecamatan of the regency/city chosen above. If the list does not follow a new "
             "choice, save the project and choose the kecamatan when you edit it."

@@ -7,12 +7,12 @@ from ninja import Path, Router, Schema
 
 from config.api_errors import ERRORS, not_found
 
-from .models import Region
+from .models import REGENCY_CODE_PATTERN, Region
 
 router = Router(tags=["regions"])
 
 
-RegencyCode = Annotated[str, Path(pattern=r"^[0-9]{2}\.[0-9]{2}$", examples=["32.75"])]
+RegencyCode = Annotated[str, Path(pattern=REGENCY_CODE_PATTERN, examples=["32.75"])]
 
 
 class DistrictOut(Schema):
@@ -30,7 +30,6 @@ class DistrictOut(Schema):
     "come in name order, each with its code (32.75.01).",
 )
 def region_districts(request, code: RegencyCode):
-    regency = Region.objects.regencies().filter(code=code).values_list("pk", flat=True).first()
-    if regency is None:
+    if not Region.objects.regencies().filter(code=code).exists():
         raise not_found()
-    return list(Region.objects.districts().filter(parent_id=regency).order_by("name", "code"))
+    return list(Region.objects.districts_of(code))

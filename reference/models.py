@@ -5,6 +5,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+# A kab/kota's Kemendagri code (32.75), as the API's parameters spell it.
+REGENCY_CODE_PATTERN = r"^[0-9]{2}\.[0-9]{2}$"
+
 
 class RegionQuerySet(models.QuerySet):
     def provinces(self):
@@ -15,6 +18,10 @@ class RegionQuerySet(models.QuerySet):
 
     def districts(self):
         return self.filter(level=Region.Level.DISTRICT)
+
+    def districts_of(self, regency_code: str):
+        """The kecamatan of a kab/kota, by name (the project form's list and the API's)."""
+        return self.districts().filter(parent__code=regency_code).order_by("name", "code")
 
 
 class Region(models.Model):

@@ -127,11 +127,6 @@ def make_office_user(
         region=region(region_code),
         kind=kind,
         name=name or f"Kantor {region_code} {kind}",
-        defaults={
-            "time_zone": Office.TimeZone.WITA
-            if region_code.startswith("63")
-            else Office.TimeZone.WIB
-        },
     )
     return User.objects.create_user(
         username, password="test-pass-2026", office=office, office_role=role

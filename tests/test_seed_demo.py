@@ -110,7 +110,7 @@ def test_seed_demo_creates_the_eight_users_with_roles_offices_and_a_usable_passw
     }
     assert users["admin"].is_superuser and users["admin"].is_staff
     offices = {
-        name: (u.office.region.code, u.office.kind, u.office_role, u.office.time_zone)
+        name: (u.office.region.code, u.office.kind, u.office_role, u.office.zoneinfo.key)
         for name, u in users.items()
         if u.office
     }
