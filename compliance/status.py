@@ -46,15 +46,13 @@ class PortalStatus:
         return max(self.contribution_due - self.contribution_paid, Decimal(0))
 
 
-def with_portal_prefetch(projects, registrations=None):
+def with_portal_prefetch(projects):
     """Prefetch what `portal_status` reads: registrations (with their payments_total), and open
-    flags. A page that shows more of each registration passes its own `registrations` queryset
-    (select_related, nested prefetches), so they are read once."""
-    registrations = Registration.objects.all() if registrations is None else registrations
+    flags. The project pages read the same with their own queries (projects.pages)."""
     return projects.prefetch_related(
         Prefetch(
             "registrations",
-            queryset=registrations.order_by("-created_at"),
+            queryset=Registration.objects.order_by("-created_at"),
             to_attr="portal_registrations",
         ),
         Prefetch(

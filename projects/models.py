@@ -261,23 +261,39 @@ def may_act_on_visible_projects(user) -> bool:
     return user.can_edit_as_office if user.office_id else True
 
 
+def project_scope(user) -> tuple[str, int | None]:
+    """Which projects a user sees, as (kind, id): ("all", None) for a superuser, ("contractor",
+    company id) for a contractor's people, ("province" or "regency", region id) for an office,
+    ("none", None) for anyone else."""
+    if not user.is_authenticated:
+        return "none", None
+    if user.is_superuser:
+        return "all", None
+    if membership := getattr(user, "contractor_membership", None):
+        return "contractor", membership.contractor_id
+    if office := user.office:
+        return ("province" if office.region.is_province else "regency"), office.region_id
+    return "none", None
+
+
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The only door to projects: a contractor sees its own, an office its region."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
+        return self.in_scope(*project_scope(user))
+
+    def in_scope(self, kind: str, scope_id: int | None = None):
+        """The projects of one scope of project_scope(): its kind and the id it is about."""
+        if kind == "all":
             return self
-        if membership := getattr(user, "contractor_membership", None):
+        if kind == "contractor":
             # A company claimed from a procurement import shows nothing to its people until
             # an office confirmed the claim (accounts.services._claim_company).
-            return self.filter(contractor_id=membership.contractor_id).exclude(
+            return self.filter(contractor_id=scope_id).exclude(
                 contractor__source=Contractor.Source.PROCUREMENT, contractor__confirmed_at=None
             )
-        if office := user.office:
-            # Equality on an indexed foreign key, not a code prefix: the office is a kab/kota or a province.
-            field = "province" if office.region.is_province else "regency"
-            return self.filter(**{field: office.region_id})
+        if kind in ("province", "regency"):
+            # Equality on an indexed foreign key, not a code prefix.
+            return self.filter(**{kind: scope_id})
         return self.none()
 
     def editable_by(self, user):

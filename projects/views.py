@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,16 +16,15 @@ from compliance import services as compliance_services
 from compliance.contribution import extra_contribution
 from compliance.models import FlagEvent, Registration, Tariff
 from compliance.rules import ESCALATING
-from compliance.status import TariffBook, portal_status, with_portal_prefetch
+from compliance.status import TariffBook, portal_status
 from reference.forms import add_service_errors
-from workers.models import Enrollment
 
 from . import services
 from .forms import AmendmentForm, ProjectForm
 from .history import change_log
 from .models import Project, may_act_on_visible_projects, may_edit_visible_projects
+from .pages import MY_PROJECTS_PAGE, MyProjects, project_page
 
-PAGE_SIZE = 25
 HISTORY_ROWS = 100  # the latest events and changes on the history page
 
 
@@ -32,12 +32,7 @@ HISTORY_ROWS = 100  # the latest events and changes on the history page
 def project_list(request):
     """'My projects': each project with its status and the next thing to do (a fixed number of
     queries per page, whatever the number of projects)."""
-    projects = with_portal_prefetch(
-        Project.objects.visible_to(request.user)
-        .select_related("work_unit", "regency")
-        .order_by("-spk_date", "-id")
-    )
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(MyProjects(request.user), MY_PROJECTS_PAGE).get_page(request.GET.get("page"))
     tariffs, today = TariffBook(), timezone.localdate()
     contractor = _contractor_of(request.user)
     rows = [(project, portal_status(project, today=today, tariffs=tariffs)) for project in page]
@@ -157,24 +152,11 @@ def _amendment_preview(project, data) -> dict:
 @login_required
 def project_detail(request, pk):
     """One URL per project for every permitted role; another tenant's project is a 404."""
-    project = get_object_or_404(
-        with_portal_prefetch(
-            Project.objects.visible_to(request.user).select_related(
-                "contractor", "work_unit", "parent"
-            ),
-            registrations=Registration.objects.select_related(
-                "tariff", "verified_by__office"
-            ).prefetch_related("payments", "evidence"),
-        ),
-        pk=pk,
-    )
-    project.load_regions()
-    # Newest first, as in the registrations' own ordering (the prefetch is by creation).
-    registrations = sorted(
-        project.portal_registrations, key=lambda r: (r.registered_on, r.pk), reverse=True
-    )
+    project = project_page(request.user, pk)
+    if project is None:
+        raise Http404
     status = portal_status(project, today=timezone.localdate(), tariffs=TariffBook())
-    # The project came from visible_to(): no query for either right.
+    # The project came from the user's scope: no query for either right.
     can_edit = may_edit_visible_projects(request.user)
     can_act = may_act_on_visible_projects(request.user)
     return render(
@@ -182,11 +164,11 @@ def project_detail(request, pk):
         "projects/project_detail.html",
         {
             "project": project,
-            "amendments": project.amendments.all(),
-            "registrations": registrations,
+            "amendments": project.amendment_list,
+            "registrations": project.portal_registrations,
             "open_flags": status.flags,
-            "notes": project.notes.select_related("author__office")[:50],
-            "workers_active": Enrollment.objects.active().filter(project=project).count(),
+            "notes": project.note_list,
+            "workers_active": project.workers_active,
             "status": status,
             "can_edit": can_edit,
             "can_act": can_act,
