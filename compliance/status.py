@@ -130,8 +130,8 @@ def portal_status(project: Project, *, today: date, tariffs: TariffBook) -> Port
         status.label, status.tone = _("Closed (no rules apply)"), "closed"
         return status
 
-    register_url = reverse("compliance:registration_create", args=[project.pk])
     if live is None:
+        register_url = reverse("compliance:registration_create", args=[project.pk])
         if rejected is not None:
             status.label = _("Registration rejected")
             status.steps.append(NextStep(str(RULE_TEXT["rejected"][1]), register_url))
@@ -148,15 +148,14 @@ def portal_status(project: Project, *, today: date, tariffs: TariffBook) -> Port
                 )
             )
     else:
-        payment_url = reverse("compliance:payment_create", args=[live.pk])
         if not paid:
             status.label = _("Registered, not paid")
             status.steps.append(
-                NextStep(_("Pay the contribution and record the receipt."), payment_url)
+                NextStep(_("Pay the contribution and record the receipt."), _payment_url(live))
             )
         elif status.shortfall > settings.PANTAU_UNDERPAID_TOLERANCE:
             status.label = _("Contribution short")
-            status.steps.append(NextStep(str(RULE_TEXT["underpaid"][1]), payment_url))
+            status.steps.append(NextStep(str(RULE_TEXT["underpaid"][1]), _payment_url(live)))
         if live.coverage_end < project.current_end_date:
             status.label = status.label or _("Coverage too short")
             status.steps.append(
@@ -178,6 +177,10 @@ def portal_status(project: Project, *, today: date, tariffs: TariffBook) -> Port
     else:
         status.label, status.tone = _("Covered"), "ok"
     return status
+
+
+def _payment_url(registration) -> str:
+    return reverse("compliance:payment_create", args=[registration.pk])
 
 
 def _workers_url(project) -> str:
