@@ -148,3 +148,14 @@ def test_project_page_reads_each_part(projects, bekasi_office_user):
     assert page.workers_active == 1
     assert page.regency.code == "32.75"
     assert pages.project_page(bekasi_office_user, projects[4].pk) is None  # Tanah Bumbu
+
+
+def test_a_superuser_sees_every_project_page(client, projects, superuser):
+    """The "all" scope: no scope id among the parameters, any project found."""
+    client.force_login(superuser)
+    for project in (projects[3], projects[4]):  # contractor_b's, and one in Tanah Bumbu
+        page = client.get(project.get_absolute_url())
+        assert page.status_code == 200
+        assert project.name in page.content.decode()
+    listing = client.get("/projects/").content.decode()
+    assert all(project.name in listing for project in projects)
