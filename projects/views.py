@@ -165,7 +165,11 @@ def project_detail(request, pk):
         {
             "project": project,
             "amendments": project.amendment_list,
-            "registrations": project.portal_registrations,
+            # Newest registration date first, as the registrations' own ordering (the page
+            # reads them by creation, as portal_status does).
+            "registrations": sorted(
+                project.portal_registrations, key=lambda r: (r.registered_on, r.pk), reverse=True
+            ),
             "open_flags": status.flags,
             "notes": project.note_list,
             "workers_active": project.workers_active,

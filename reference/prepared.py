@@ -117,11 +117,9 @@ class PreparedQuery:
         for position, argument, index in statement.slots:
             value = values[argument]
             params[position] = value if index is None else value[index]
-        queryset = statement.queryset._chain()
-        query = statement.queryset.query.clone()
-        query.__class__ = _BoundQuery
-        query.statement, query.bound_params = statement, params
-        queryset.query = query
+        queryset = statement.queryset._chain()  # a fresh copy of the query, unevaluated
+        queryset.query.__class__ = _BoundQuery
+        queryset.query.statement, queryset.query.bound_params = statement, params
         return list(queryset)
 
     def bindable(self, using: str = DEFAULT_DB_ALIAS, **values) -> bool:

@@ -3,13 +3,15 @@ stand for, fresh data on every call, one statement per shape, and every prepared
 pages bindable on this database."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.backends import USER_WITH_SCOPE
-from compliance.models import ComplianceFlag, Payment, RegistrationEvidence
+from compliance.models import ComplianceFlag, Payment, Registration, RegistrationEvidence
 from projects import pages
 from projects.models import Project, ProjectNote, project_scope
 from reference.prepared import PreparedQuery, _registry
@@ -159,3 +161,24 @@ def test_a_superuser_sees_every_project_page(client, projects, superuser):
         assert project.name in page.content.decode()
     listing = client.get("/projects/").content.decode()
     assert all(project.name in listing for project in projects)
+
+
+def test_project_page_lists_registrations_by_their_date_newest_first(
+    client, projects, bekasi_office_user
+):
+    """A registration recorded later with an earlier date (the real certificate, after a
+    rejected one) comes after it: the page reads by creation but shows by date."""
+    project = projects[2]
+    rejected = factories.make_registration(
+        project,
+        status=Registration.Status.REJECTED,
+        registered_on=project.spk_date + timedelta(days=6),
+        rejection_reason="Nomor tidak cocok",
+        verified_at=timezone.now(),
+    )
+    earlier = factories.make_registration(
+        project, registered_on=project.spk_date + timedelta(days=2)
+    )
+    client.force_login(bekasi_office_user)
+    html = client.get(project.get_absolute_url()).content.decode()
+    assert html.index(rejected.bpjs_project_number) < html.index(earlier.bpjs_project_number)
