@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from accounts.models import Office, User
-from compliance.models import Payment, Registration, Tariff
+from compliance.models import Payment, Registration, RegistrationEvidence, Tariff
 from projects.models import Contractor, ContractorMembership, Project, WorkUnit
 from projects.services import save_project
 from reference.models import Region
@@ -107,6 +107,21 @@ def make_registration(project, *, paid=True, status=Registration.Status.SUBMITTE
             receipt_number=f"{next(_counter):015d}",
         )
     return registration
+
+
+def make_evidence(registration, **fields) -> RegistrationEvidence:
+    """An evidence row whose file is named by its (made-up) SHA-256; no file is written."""
+    sha256 = fields.pop("sha256", "0" * 64)
+    return RegistrationEvidence.objects.create(
+        registration=registration,
+        kind=fields.pop("kind", RegistrationEvidence.Kind.CERTIFICATE),
+        file=fields.pop("file", f"evidence/{registration.project_id}/{sha256}"),
+        original_name=fields.pop("original_name", "sertifikat.pdf"),
+        content_type=fields.pop("content_type", "application/pdf"),
+        size=fields.pop("size", 1234),
+        sha256=sha256,
+        **fields,
+    )
 
 
 def make_worker(**fields) -> Worker:

@@ -71,15 +71,7 @@ def one_of_everything(superuser, contractor_a_user, project_of_contractor_a, bek
         new_contract_value=Decimal("900000000"),
     )
     registration = factories.make_registration(project)
-    RegistrationEvidence.objects.create(
-        registration=registration,
-        kind=RegistrationEvidence.Kind.CERTIFICATE,
-        file=f"evidence/{project.pk}/{'0' * 64}",
-        original_name="sertifikat.pdf",
-        content_type="application/pdf",
-        size=1234,
-        sha256="0" * 64,
-    )
+    factories.make_evidence(registration)
     worker = factories.make_worker()
     Enrollment.objects.create(project=project, worker=worker, started_on=date(2026, 3, 16))
     now = timezone.now()

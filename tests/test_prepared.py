@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.backends import USER_WITH_SCOPE
-from compliance.models import ComplianceFlag, Payment, Registration, RegistrationEvidence
+from compliance.models import ComplianceFlag, Payment, Registration
 from projects import pages
 from projects.models import Project, ProjectNote, project_scope
 from reference.prepared import PreparedQuery, _registry
@@ -126,15 +126,7 @@ def test_the_user_of_each_request_comes_with_its_scope_in_one_query(contractor_a
 def test_project_page_reads_each_part(projects, bekasi_office_user):
     project = projects[0]
     registration = project.registrations.get()
-    document = RegistrationEvidence.objects.create(
-        registration=registration,
-        kind=RegistrationEvidence.Kind.CERTIFICATE,
-        file=f"evidence/{project.pk}/{'0' * 64}",
-        original_name="sertifikat.pdf",
-        content_type="application/pdf",
-        size=1234,
-        sha256="0" * 64,
-    )
+    document = factories.make_evidence(registration)
     worker = factories.make_worker()
     Enrollment.objects.create(project=project, worker=worker, started_on=project.start_date)
     page = pages.project_page(bekasi_office_user, project.pk)
