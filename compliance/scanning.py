@@ -463,9 +463,13 @@ def escalate(clock: rules.Clock, run: ScanRun | None, project_ids=None) -> int:
     violations.filter(escalation_step=0, next_letter_due_on__isnull=True).update(
         next_letter_due_on=TruncDate("violation_since")
     )
+    # Waiting for a letter: none due now (compliance_flag_letter_due_is_next), written as the
+    # column comparison of the partial index flag_letter_waiting.
     became_due = violations.filter(
-        next_letter_due_on__lte=clock.today, escalation_step__lt=Flag.Step.SANCTION
-    ).exclude(letter_due_step=F("escalation_step") + 1)
+        next_letter_due_on__lte=clock.today,
+        escalation_step__lt=Flag.Step.SANCTION,
+        letter_due_step__lte=F("escalation_step"),
+    )
     if not _events_from(became_due, Event.LETTER_DUE, clock, run):
         return 0
     due_now = became_due if run is None else _with_event(became_due, run, Event.LETTER_DUE)

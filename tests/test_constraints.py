@@ -602,6 +602,13 @@ def escalation_step_4(world):
     return lambda: ComplianceFlag.objects.filter(pk=world.flag.pk).update(escalation_step=4)
 
 
+@violates("compliance_flag_letter_due_is_next")
+def letter_ii_due_before_letter_i_was_sent(world):
+    return lambda: ComplianceFlag.objects.filter(pk=world.flag.pk).update(
+        escalation_step=0, letter_due_step=2
+    )
+
+
 @violates("compliance_letter_one_per_step")
 def the_same_letter_twice(world):
     WarningLetter.objects.create(flag=world.flag, step=1, number="560/1", sent_on=NOW.date())
