@@ -980,6 +980,33 @@ class StaleRollup(models.Model):
         return f"{self.regency_id} {self.marked_at:%Y-%m-%d %H:%M}"
 
 
+class ScanDecision(models.Model):
+    """A rule that holds for a project, as a full sweep on PostgreSQL found it: a temporary table
+    the sweep fills with all six rules in one statement, which PostgreSQL runs on both cores,
+    then compares with the open flags and drops (compliance.scanning.materialize_decisions). No
+    table of the schema (managed = False). With it each rule's condition is computed once per
+    sweep, not once per step (resolve, worse, better, open), and the flags it opens take their
+    exposure score from the copied project columns."""
+
+    pk = models.CompositePrimaryKey("project", "rule")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    rule = models.CharField(max_length=20)
+    is_violation = models.BooleanField()
+    # The project's columns the exposure score reads (compliance.scanning.weight_expression).
+    registration_due_on = models.DateField(null=True)
+    current_base_value = models.DecimalField(max_digits=18, decimal_places=2)
+    planned_workforce = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "compliance_scan_decision"
+
+    def __str__(self):
+        return f"{self.rule}: {self.project_id}"
+
+
 class NotificationQuerySet(models.QuerySet):
     def due(self, now):
         return self.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)

@@ -307,12 +307,21 @@ RULES = {
 }
 
 
-def decisions(clock: Clock, project_ids=None, *, tariffs: list[Tariff] | None = None) -> QuerySet:
-    """(project id, rule, is_violation) for every rule that holds: the rules' querysets in one
-    UNION ALL (what the engine compares with the open flags of a few projects)."""
+def decisions(
+    clock: Clock,
+    project_ids=None,
+    *,
+    tariffs: list[Tariff] | None = None,
+    columns: tuple[str, ...] = (),
+) -> QuerySet:
+    """(project id, rule, is_violation, *columns) for every rule that holds: the rules'
+    querysets in one UNION ALL (what the engine compares with the open flags of a few projects,
+    or of all of them in a sweep: scanning.materialize_decisions)."""
     checks = {**RULES, Rule.UNDERPAID: partial(underpaid, tariffs=tariffs)}
     parts = [
-        check(clock, project_ids).order_by().values_list("pk", Value(rule), "is_violation")
+        check(clock, project_ids)
+        .order_by()
+        .values_list("pk", Value(rule), "is_violation", *columns)
         for rule, check in checks.items()
     ]
     return parts[0].union(*parts[1:], all=True).order_by()
