@@ -30,7 +30,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -168,22 +167,19 @@ def exposure_days(days):
 def exposure_expression(clock: rules.Clock):
     """Exposure = uncovered value in millions × days overdue × workforce, so offices work the
     riskiest first. Days: since the registration due date for unregistered/rejected, since the
-    flag opened otherwise; warnings score 0. (For a flag row; _opening_score is the same for a
-    flag the INSERT opens.)"""
-    project = Project.objects.filter(pk=OuterRef("project_id")).order_by()
-    weight = project.annotate(weight=weight_expression()).values("weight")[:1]
-    due_on = project.values("registration_due_on")[:1]
+    flag opened otherwise; warnings score 0. (For a flag row joined to its project; _opening_score
+    is the same for a flag the INSERT opens.)"""
     today = Value(clock.today, output_field=DateField())
     days = Case(
         When(severity=Flag.Severity.WARNING, then=Value(0)),
         When(
             rule__in=[Flag.Rule.UNREGISTERED, Flag.Rule.REJECTED],
-            then=exposure_days(DaysBetween(today, Subquery(due_on))),
+            then=exposure_days(DaysBetween(today, F("project__registration_due_on"))),
         ),
         default=exposure_days(DaysBetween(today, TruncDate("opened_at"))),
         output_field=IntegerField(),
     )
-    return Cast(Subquery(weight, output_field=BigIntegerField()) * days, BigIntegerField())
+    return Cast(weight_expression("project__") * days, BigIntegerField())
 
 
 def _opening_score(rule: str, clock: rules.Clock):
@@ -498,8 +494,23 @@ def rescore(clock: rules.Clock, project_ids=None, *, run: ScanRun | None = None)
         flags = flags.filter(
             Q(opened_at__lt=_start_of_day(clock)) | Q(pk__in=changed.values("flag_id"))
         )
-    score = exposure_expression(clock)
-    flags.exclude(exposure_score=score).update(exposure_score=score)
+    # UPDATE … FROM the flags joined to their projects (one hash join; Django's update() cannot
+    # join, and a subquery per flag and column took 25-40 % longer for a day's ~420,000 at 1M
+    # projects). SQLite has UPDATE … FROM too (3.33).
+    scored = (
+        flags.annotate(score=exposure_expression(clock))
+        .exclude(exposure_score=F("score"))
+        .order_by()
+        .values_list("pk", "score")
+    )
+    select_sql, params = scored.query.sql_with_params()
+    table = connection.ops.quote_name(Flag._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET exposure_score = scored.score FROM ({select_sql}) AS scored "  # noqa: S608
+            f"WHERE {table}.id = scored.pk",
+            params,
+        )
 
 
 def _start_of_day(clock: rules.Clock) -> datetime:

@@ -435,6 +435,44 @@ def test_two_concurrent_scans_on_postgresql_leave_the_same_rows_as_one(
     assert again.opened == 0 and again.resolved == 0
 
 
+@pytest.mark.services("postgres")
+def test_a_sweep_on_postgresql_decides_every_rule_in_one_statement_and_drops_its_table(
+    overdue, contractor_a
+):
+    covered = factories.make_project(contractor=contractor_a, spk_date=SPK)
+    register(covered, paid=True)
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        first = scan_projects(now=at(SPK + timedelta(days=60)))
+    assert sum("CREATE TEMPORARY TABLE" in sql for sql in statements) == 1
+    assert {f.rule for f in open_flags(overdue)} == {Rule.UNREGISTERED}
+    assert not open_flags(covered, Rule.UNREGISTERED)
+    # Gone at the end of the sweep, so a second sweep in the same transaction (this test's)
+    # creates it again; the next day the overdue project's flag stays, rescored.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('compliance_scan_decision')")
+        assert cursor.fetchone() == (None,)
+    score = ComplianceFlag.objects.get(project=overdue).exposure_score
+    second = scan_projects(now=at(SPK + timedelta(days=61)))
+    assert first.opened >= 1 and (second.opened, second.resolved) == (0, 0)
+    assert ComplianceFlag.objects.get(project=overdue).exposure_score > score
+
+
+@pytest.mark.services("postgres")
+def test_flag_pages_keep_room_for_the_daily_rescore_on_postgresql(db):
+    # Half-empty pages (migration compliance 0016): the day's rescore then updates in place.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'compliance_complianceflag'"
+        )
+        assert cursor.fetchone() == (["fillfactor=50"],)
+
+
 def test_deleting_a_project_takes_its_flags_and_their_history(overdue, contractor_a):
     # The flag's project has no database constraint (compliance.models): Django's collector
     # and scanning.lock_engine_for_project_delete must leave no flag behind.
