@@ -298,6 +298,11 @@ class Registration(models.Model):
                 name="registration_awaiting",
                 condition=Q(status="submitted"),
             ),
+            # The hourly delta scan looks up what changed since the previous scan
+            # (compliance.scanning._delta_candidates): an index per changed-since column.
+            models.Index(fields=["updated_at"], name="registration_updated"),
+            models.Index(fields=["verified_at"], name="registration_decided"),
+            models.Index(fields=["coverage_end"], name="registration_coverage_end"),
         ]
 
     def __str__(self):
@@ -429,6 +434,8 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["registration", "paid_on", "id"]
+        # The hourly delta scan looks up payments recorded since the previous scan.
+        indexes = [models.Index(fields=["created_at"], name="payment_created")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0),

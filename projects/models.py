@@ -591,6 +591,10 @@ class Project(models.Model):
                 name="project_needs_evaluation",
                 condition=Q(needs_evaluation_at__isnull=False),
             ),
+            # The hourly delta scan looks up what changed since the previous scan
+            # (compliance.scanning._delta_candidates): an index per changed-since column.
+            models.Index(fields=["updated_at"], name="project_updated"),
+            models.Index(fields=["start_date"], name="project_start"),
         ]
 
     def __str__(self):
@@ -677,6 +681,10 @@ class Amendment(models.Model):
         verbose_name = _("amendment (addendum)")
         verbose_name_plural = _("amendments (addenda)")
         ordering = ["project", "sequence"]
+        indexes = [
+            # The hourly delta scan looks up addenda made since the previous scan.
+            models.Index(fields=["created_at"], name="amendment_created"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "sequence"],

@@ -188,6 +188,8 @@ class Enrollment(models.Model):
                 name="enrollment_active_by_project",
                 condition=Q(ended_on__isnull=True),
             ),
+            # The hourly delta scan looks up enrollments changed since the previous scan.
+            models.Index(fields=["updated_at"], name="enrollment_updated"),
         ]
 
     def __str__(self):

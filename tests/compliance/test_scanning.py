@@ -14,10 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from compliance import services
-from compliance.models import ComplianceFlag, FlagEvent, RegionDailyRollup, ScanRun
+from compliance.models import ComplianceFlag, FlagEvent, RegionDailyRollup, ScanDecision, ScanRun
+from compliance.rules import Clock
 from compliance.scanning import (
     MAX_EXPOSURE_DAYS,
+    SCORE_COLUMNS,
     ScanResult,
+    _opening_score,
     evaluate_marked_projects,
     scan_projects,
 )
@@ -436,9 +439,7 @@ def test_two_concurrent_scans_on_postgresql_leave_the_same_rows_as_one(
 
 
 @pytest.mark.services("postgres")
-def test_a_sweep_on_postgresql_decides_every_rule_in_one_statement_and_drops_its_table(
-    overdue, contractor_a
-):
+def test_a_sweep_on_postgresql_decides_every_rule_in_one_statement(overdue, contractor_a):
     covered = factories.make_project(contractor=contractor_a, spk_date=SPK)
     register(covered, paid=True)
     statements = []
@@ -449,18 +450,26 @@ def test_a_sweep_on_postgresql_decides_every_rule_in_one_statement_and_drops_its
 
     with connection.execute_wrapper(record):
         first = scan_projects(now=at(SPK + timedelta(days=60)))
-    assert sum("CREATE TEMPORARY TABLE" in sql for sql in statements) == 1
+        score = ComplianceFlag.objects.get(project=overdue).exposure_score
+        # The table lives until the transaction ends: a second sweep in the same one (this
+        # test's) replaces it. The next day the overdue project's flag stays, rescored.
+        second = scan_projects(now=at(SPK + timedelta(days=61)))
+    assert sum("CREATE TEMPORARY TABLE" in sql for sql in statements) == 2
+    assert sum(sql.startswith("DROP TABLE") for sql in statements) == 1
     assert {f.rule for f in open_flags(overdue)} == {Rule.UNREGISTERED}
     assert not open_flags(covered, Rule.UNREGISTERED)
-    # Gone at the end of the sweep, so a second sweep in the same transaction (this test's)
-    # creates it again; the next day the overdue project's flag stays, rescored.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('compliance_scan_decision')")
-        assert cursor.fetchone() == (None,)
-    score = ComplianceFlag.objects.get(project=overdue).exposure_score
-    second = scan_projects(now=at(SPK + timedelta(days=61)))
     assert first.opened >= 1 and (second.opened, second.resolved) == (0, 0)
     assert ComplianceFlag.objects.get(project=overdue).exposure_score > score
+
+
+def test_the_decisions_table_copies_every_column_an_opening_score_reads(reference_data):
+    # A PostgreSQL sweep opens flags from ScanDecision rows (scanning.SCORE_COLUMNS): a score
+    # that read another project column would fail only there. Compiled on any database.
+    clock = Clock.at(at(SPK + timedelta(days=60)))
+    for rule in Rule.values:
+        str(ScanDecision.objects.annotate(score=_opening_score(rule, clock)).query)
+    columns = {field.column for field in ScanDecision._meta.concrete_fields}
+    assert columns == {"project_id", "rule", "is_violation", *SCORE_COLUMNS}
 
 
 @pytest.mark.services("postgres")
