@@ -623,11 +623,9 @@ def materialize_decisions(clock: rules.Clock) -> int:
     table = f"pg_temp.{connection.ops.quote_name(ScanDecision._meta.db_table)}"
     columns = ["project_id", "rule", "is_violation", *SCORE_COLUMNS]
     with connection.cursor() as cursor:
-        # A second sweep in one transaction (tests) finds the first one's table. Dropped only
-        # then: psycopg forgets its prepared statements after any DROP.
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
-        if cursor.fetchone()[0]:
-            cursor.execute(f"DROP TABLE {table}")
+        # A second sweep in one transaction (tests) finds the first one's table. (After a DROP
+        # psycopg forgets the connection's prepared statements: once per sweep, in a worker.)
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {table} ({', '.join(columns)}) ON COMMIT DROP AS {select_sql}",
             params,
