@@ -736,6 +736,11 @@ def label(sql: str, params) -> str:
     return f"{head} [{' '.join(dict.fromkeys(words))}] {tail}"[:140]
 
 
+def slowest_first(parts: dict) -> dict:
+    """timed_parts' seconds per part, rounded, the slowest first."""
+    return {k: round(v, 3) for k, v in sorted(parts.items(), key=lambda i: -i[1])}
+
+
 @contextmanager
 def timed_parts(parts: dict):
     """Time the engine's parts during a scan by wrapping its module functions (bench only)."""
@@ -1278,7 +1283,7 @@ def measure(args, meta: dict) -> dict:
         first_scan_wal_mb=wal_mb(wal),
         first_scan_rows_per_s=round(n / first_s),
         first_scan_result=first.as_json(),
-        first_scan_parts={k: round(v, 3) for k, v in sorted(parts.items(), key=lambda i: -i[1])},
+        first_scan_parts=slowest_first(parts),
         first_scan_top=scan_log.top(10),
         first_scan_statements=len(scan_log.rows),
         first_scan_sql_s=round(scan_log.seconds, 3),
@@ -1317,9 +1322,7 @@ def measure(args, meta: dict) -> dict:
         started = time.perf_counter()
         again = scanning.scan_projects(now=NOW + timedelta(hours=1))
         figures["rescan_s"] = round(time.perf_counter() - started, 3)
-    figures["rescan_parts"] = {
-        k: round(v, 3) for k, v in sorted(parts.items(), key=lambda i: -i[1])
-    }
+    figures["rescan_parts"] = slowest_first(parts)
     figures["rescan_result"] = again.as_json()
     checks.append(
         (
@@ -1338,9 +1341,7 @@ def measure(args, meta: dict) -> dict:
         after = scanning.scan_projects(now=NOW + timedelta(hours=2))
         figures["rescan_100_changed_s"] = round(time.perf_counter() - started, 3)
     figures["rescan_100_changed_result"] = after.as_json()
-    figures["rescan_100_changed_parts"] = {
-        k: round(v, 3) for k, v in sorted(parts.items(), key=lambda i: -i[1])
-    }
+    figures["rescan_100_changed_parts"] = slowest_first(parts)
     figures["rescan_100_changed_top"] = delta_log.top(6)
     checks.append(
         (
@@ -1391,9 +1392,7 @@ def measure(args, meta: dict) -> dict:
         sweep = scanning.scan_projects(now=next_day)
         figures["next_day_sweep_s"] = round(time.perf_counter() - started, 3)
     figures["next_day_sweep_result"] = sweep.as_json()
-    figures["next_day_sweep_parts"] = {
-        k: round(v, 3) for k, v in sorted(parts.items(), key=lambda i: -i[1])
-    }
+    figures["next_day_sweep_parts"] = slowest_first(parts)
     figures["next_day_sweep_top"] = sweep_log.top(6)
     swept = ScanRun.objects.get(pk=sweep.run_id).kind == ScanRun.Kind.FULL
     checks.append(("next day's scan is a sweep", swept, ""))

@@ -992,9 +992,9 @@ class StaleRollup(models.Model):
 
 class ScanDecision(models.Model):
     """A rule that holds for a project, as a full sweep on PostgreSQL found it: a temporary table
-    the sweep fills with all six rules in one statement, which PostgreSQL runs on both cores,
-    then compares with the open flags and drops (compliance.scanning.materialize_decisions). No
-    table of the schema (managed = False). With it each rule's condition is computed once per
+    the sweep fills with all six rules in one statement, which PostgreSQL can run on both cores,
+    then compares with the open flags; it is dropped with the scan's transaction
+    (compliance.scanning.materialize_decisions). No table of the schema (managed = False). With it each rule's condition is computed once per
     sweep, not once per step (resolve, worse, better, open), and the flags it opens take their
     exposure score from the copied project columns."""
 

@@ -607,13 +607,13 @@ def _evaluate(
 SCORE_COLUMNS = ("registration_due_on", "current_base_value", "planned_workforce")
 
 
-def materialize_decisions(clock: rules.Clock) -> int:
+def materialize_decisions(clock: rules.Clock) -> None:
     """PostgreSQL, a sweep: where each rule holds, for every project, into the temporary table
     of ScanDecision, dropped when the scan's transaction ends. The rules' UNION ALL is one
     read-only statement, which PostgreSQL can run in parallel (CREATE TABLE AS), unlike the
     INSERTs that write flags. Then every step of apply_rule (resolve, worse, better, open) joins
     this table instead of computing the rule's condition again: a sweep computes each condition
-    once, not up to four times. Returns the number of rows.
+    once, not up to four times.
 
     So every step sees the rules as they stood when the table was written, seconds before the
     step (before, each step read them anew). A registration committed meanwhile can still get
@@ -630,10 +630,8 @@ def materialize_decisions(clock: rules.Clock) -> int:
             f"CREATE TEMPORARY TABLE {table} ({', '.join(columns)}) ON COMMIT DROP AS {select_sql}",
             params,
         )
-        rows = cursor.rowcount
         # Temporary tables get no statistics from autovacuum: the joins need them.
         cursor.execute(f"ANALYZE {table}")
-    return rows
 
 
 def _tune_for_bulk() -> None:
