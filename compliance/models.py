@@ -994,8 +994,8 @@ class ScanDecision(models.Model):
     """A rule that holds for a project, as a full sweep on PostgreSQL found it: a temporary table
     the sweep fills with all six rules in one statement, which PostgreSQL can run on both cores,
     then compares with the open flags; it is dropped with the scan's transaction
-    (compliance.scanning.materialize_decisions). No table of the schema (managed = False). With it each rule's condition is computed once per
-    sweep, not once per step (resolve, worse, better, open), and the flags it opens take their
+    (compliance.scanning.materialize_decisions). No table of the schema (managed = False). With
+    it each rule's condition is computed once per sweep, not once per step (resolve, worse, better, open), and the flags it opens take their
     exposure score from the copied project columns."""
 
     pk = models.CompositePrimaryKey("project", "rule")
@@ -1008,6 +1008,9 @@ class ScanDecision(models.Model):
     registration_due_on = models.DateField(null=True)
     current_base_value = models.DecimalField(max_digits=18, decimal_places=2)
     planned_workforce = models.PositiveIntegerField(null=True)
+    # Whether the project had an open flag of the rule when the sweep began: the step that
+    # opens flags reads this, never the flag table it writes (see materialize_decisions).
+    has_open_flag = models.BooleanField()
 
     class Meta:
         managed = False

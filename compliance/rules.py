@@ -313,17 +313,27 @@ def decisions(
     *,
     tariffs: list[Tariff] | None = None,
     columns: tuple[str, ...] = (),
+    with_open_flag: bool = False,
 ) -> QuerySet:
     """(project id, rule, is_violation, *columns) for every rule that holds: the rules'
     querysets in one UNION ALL (what the engine compares with the open flags of a few projects,
-    or of all of them in a sweep: scanning.materialize_decisions)."""
+    or of all of them in a sweep: scanning.materialize_decisions). `with_open_flag` adds
+    whether the project has an open flag of the rule, last."""
     checks = {**RULES, Rule.UNDERPAID: partial(underpaid, tariffs=tariffs)}
-    parts = [
-        check(clock, project_ids)
-        .order_by()
-        .values_list("pk", Value(rule), "is_violation", *columns)
-        for rule, check in checks.items()
-    ]
+    parts = []
+    for rule, check in checks.items():
+        holds = check(clock, project_ids).order_by()
+        extra = ()
+        if with_open_flag:
+            holds = holds.annotate(
+                has_open_flag=Exists(
+                    ComplianceFlag.objects.filter(
+                        project=OuterRef("pk"), rule=rule, resolved_at__isnull=True
+                    )
+                )
+            )
+            extra = ("has_open_flag",)
+        parts.append(holds.values_list("pk", Value(rule), "is_violation", *columns, *extra))
     return parts[0].union(*parts[1:], all=True).order_by()
 
 

@@ -17,6 +17,7 @@ from compliance import services
 from compliance.models import ComplianceFlag, FlagEvent, RegionDailyRollup, ScanDecision, ScanRun
 from compliance.rules import Clock
 from compliance.scanning import (
+    DECISION_COLUMNS,
     MAX_EXPOSURE_DAYS,
     SCORE_COLUMNS,
     ScanResult,
@@ -468,7 +469,41 @@ def test_the_decisions_table_copies_every_column_an_opening_score_reads(referenc
     for rule in Rule.values:
         str(ScanDecision.objects.annotate(score=_opening_score(rule, clock)).query)
     columns = {field.column for field in ScanDecision._meta.concrete_fields}
-    assert columns == {"project_id", "rule", "is_violation", *SCORE_COLUMNS}
+    assert columns == {"project_id", "rule", "is_violation", *SCORE_COLUMNS, "has_open_flag"}
+    assert columns == set(DECISION_COLUMNS)
+
+
+@pytest.mark.services("postgres")
+def test_a_sweep_opens_flags_without_reading_the_flag_table_it_writes(overdue, contractor_a):
+    # Planned on an empty flag table with statistics (after an ANALYZE), an INSERT that also
+    # read that table could rescan it for every row while the rows it adds grow it: over 10
+    # minutes for the first sweep at 1M projects. The sweep reads the open flags once, into
+    # its decisions table, before it writes any.
+    reopened = factories.make_project(contractor=contractor_a, spk_date=SPK)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE compliance_complianceflag")
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        scan_projects(now=at(SPK + timedelta(days=60)))
+        ComplianceFlag.objects.filter(project=reopened).update(
+            resolved_at=at(SPK + timedelta(days=60)), resolution="staff"
+        )
+        second = scan_projects(now=at(SPK + timedelta(days=61)))
+    openings = [sql for sql in statements if sql.lstrip().startswith("WITH new_flags")]
+    assert openings
+    for sql in openings:
+        inserted_rows = sql.split("RETURNING")[0].split("SELECT", 1)[1]
+        assert "compliance_complianceflag" not in inserted_rows
+    # A flag stays open once; one resolved by staff while its gap stays opens anew.
+    assert second.opened >= 1
+    assert len(open_flags(overdue, Rule.UNREGISTERED)) == 1
+    assert len(open_flags(reopened, Rule.UNREGISTERED)) == 1
+    assert ComplianceFlag.objects.filter(project=reopened, rule=Rule.UNREGISTERED).count() == 2
 
 
 @pytest.mark.services("postgres")
