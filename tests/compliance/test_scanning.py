@@ -229,14 +229,17 @@ def test_the_largest_project_overdue_for_centuries_scores_within_a_bigint(contra
 def test_the_scan_costs_the_same_number_of_queries_for_3_or_30_projects(contractor_a, settings):
     settings.PANTAU_FULL_SWEEP_HOURS = 0  # every full scan sweeps all projects
 
-    def queries_for(count):
+    def queries_for(count, day):
         for _ in range(count):
             factories.make_project(contractor=contractor_a, spk_date=SPK)
+        # Once unmeasured, so the same rules have open flags in both: a sweep skips the
+        # statements that could only move the flags of a rule that has none.
+        scan_projects(now=at(day))
         with CaptureQueriesContext(connection) as context:
-            scan_projects(now=at(SPK + timedelta(days=60)))
+            scan_projects(now=at(day + timedelta(days=1)))
         return len(context.captured_queries)
 
-    assert queries_for(3) == queries_for(27)
+    assert queries_for(3, SPK + timedelta(days=60)) == queries_for(27, SPK + timedelta(days=62))
 
 
 def test_a_delta_scan_costs_the_same_number_of_queries_for_3_or_30_changed_projects(
