@@ -652,9 +652,10 @@ def materialize_decisions(clock: rules.Clock) -> None:
     the opening step reads instead of the flag table it writes into.
 
     So every step sees the rules and the open flags as they stood when the table was written,
-    seconds before the step (before, each step read them anew). A registration committed meanwhile can still get
-    its project flagged; its stamp is later than the sweep's start, so the next delta scan or
-    incremental pass resolves that flag."""
+    seconds before the step (before, each step read them anew). A registration committed
+    meanwhile can still get its project flagged; its stamp is later than the sweep's start, so
+    the next delta scan or incremental pass resolves that flag. A flag resolved by hand meanwhile,
+    while its gap remains, opens again at a later scan rather than in this one."""
     decisions = rules.decisions(clock, columns=SCORE_COLUMNS, with_open_flag=True)
     select_sql, params = decisions.query.sql_with_params()
     table = f"pg_temp.{connection.ops.quote_name(ScanDecision._meta.db_table)}"
