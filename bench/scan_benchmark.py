@@ -1416,8 +1416,10 @@ def measure(args, meta: dict) -> dict:
     expected = BareSQL(Clock.at(next_day)).reference_counts()
     checks.append(("next day's sweep: flag counts = reference", open_flag_counts() == expected, ""))
 
-    undo_changes(meta)
+    # (6) Memory, before undo_changes: with --contractor-emails the traced scan writes the
+    # companies' summaries too.
     figures["tracemalloc_peak_mb"] = traced_first_scan()
+    undo_changes(meta)
     figures["checks"] = [{"check": c, "ok": ok, "got": got} for c, ok, got in checks]
     figures["ok"] = all(ok for _c, ok, _g in checks)
     figures["targets"] = {

@@ -995,8 +995,9 @@ class ScanDecision(models.Model):
     the sweep fills with all six rules in one statement, which PostgreSQL can run on both cores,
     then compares with the open flags; it is dropped with the scan's transaction
     (compliance.scanning.materialize_decisions). No table of the schema (managed = False). With
-    it each rule's condition is computed once per sweep, not once per step (resolve, worse, better, open), and the flags it opens take their
-    exposure score from the copied project columns."""
+    it each rule's condition is computed once per sweep, not once per step (resolve, worse,
+    better, open), and the flags it opens take their exposure score from the copied project
+    columns."""
 
     pk = models.CompositePrimaryKey("project", "rule")
     project = models.ForeignKey(

@@ -326,10 +326,10 @@ def apply_rule(
     # flag; the resolved one stays as history. The engine lock keeps another run from opening
     # the same flag between the read and the write (insert_from_select). A sweep read the open
     # flags when it wrote its decisions: the INSERT must not read the table it writes, which
-    # PostgreSQL may plan as a nested loop that rescans it for every row, growing with the
-    # rows the statement adds (when the table was empty at ANALYZE. At 1M projects the first
-    # rule's 30,000 flags took 5-6 s instead of 0.3 s; `unregistered` planned so ran for over
-    # 10 minutes before it was stopped.)
+    # PostgreSQL may plan as a nested loop that rescans it for every row while the rows the
+    # statement adds grow it. That plan came when the table was empty at its last ANALYZE: at
+    # 1M projects the first rule's 30,000 flags took 5-6 s instead of 0.3 s, and `unregistered`
+    # planned so ran for over 10 minutes before it was stopped.
     if decided:
         new = holds.filter(has_open_flag=False)
     else:
@@ -656,8 +656,9 @@ def materialize_decisions(clock: rules.Clock) -> None:
     So every step sees the rules and the open flags as they stood when the table was written,
     seconds before the step (before, each step read them anew). A registration committed
     meanwhile can still get its project flagged; its stamp is later than the sweep's start, so
-    the next delta scan or incremental pass resolves that flag. A flag resolved by hand meanwhile,
-    while its gap remains, opens again at a later scan rather than in this one."""
+    the next delta scan or incremental pass resolves that flag. (Only the engine opens and
+    resolves flags. A flag resolved by hand during a sweep while its gap remains would open
+    again at the next sweep, not in this one.)"""
     decisions = rules.decisions(clock, columns=SCORE_COLUMNS, with_open_flag=True)
     select_sql, params = decisions.query.sql_with_params()
     table = f"pg_temp.{connection.ops.quote_name(ScanDecision._meta.db_table)}"
@@ -669,11 +670,9 @@ def materialize_decisions(clock: rules.Clock) -> None:
         # default cost (0.1 a row), which is closer to what it costs here: at the default the
         # `unregistered` rule's ~330,000 rows kept it on one core (1.3 s against 0.7 s on two
         # at 1M projects). For this statement only.
-        cursor.execute(
-            "SELECT current_setting('parallel_tuple_cost'), "
-            "set_config('parallel_tuple_cost', '0.01', true)"
-        )
-        (default_cost, _) = cursor.fetchone()
+        cursor.execute("SELECT current_setting('parallel_tuple_cost')")
+        (default_cost,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('parallel_tuple_cost', '0.01', true)")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {table} ({', '.join(DECISION_COLUMNS)}) ON COMMIT DROP "
             f"AS {select_sql}",
