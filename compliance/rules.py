@@ -327,9 +327,7 @@ def decisions(
         if with_open_flag:
             holds = holds.annotate(
                 has_open_flag=Exists(
-                    ComplianceFlag.objects.filter(
-                        project=OuterRef("pk"), rule=rule, resolved_at__isnull=True
-                    )
+                    ComplianceFlag.objects.open().filter(project=OuterRef("pk"), rule=rule)
                 )
             )
             extra = ("has_open_flag",)

@@ -274,13 +274,14 @@ def apply_rule(
         fixed = fixed.value if isinstance(fixed, Value) else None
         if decided:
             holds = ScanDecision.objects.filter(rule=rule)
-        holding = holds.filter(**{project: OuterRef("project_id")})
-        gone = open_flags.exclude(Exists(holding))
-        worse = warnings.filter(Exists(holding.filter(is_violation=True)))
-        better = violations.filter(Exists(holding.filter(is_violation=False)))
-        worse, better = (None if fixed is False else worse), (None if fixed is True else better)
-        if not flagged:
-            gone = worse = better = None
+        gone = worse = better = None
+        if flagged:
+            holding = holds.filter(**{project: OuterRef("project_id")})
+            gone = open_flags.exclude(Exists(holding))
+            if fixed is not False:
+                worse = warnings.filter(Exists(holding.filter(is_violation=True)))
+            if fixed is not True:
+                better = violations.filter(Exists(holding.filter(is_violation=False)))
     else:
         gone = open_flags.filter(project_id__in=needs.resolve) if needs.resolve else None
         worse = warnings.filter(project_id__in=needs.worse) if needs.worse else None
@@ -602,12 +603,7 @@ def _evaluate(
     # of nothing at 1M projects). Only the engine opens flags, under its lock.
     flagged = set(rules.RULES)
     if project_ids is None:
-        flagged = set(
-            Flag.objects.filter(resolved_at__isnull=True)
-            .order_by()
-            .values_list("rule", flat=True)
-            .distinct()
-        )
+        flagged = set(Flag.objects.open().order_by().values_list("rule", flat=True).distinct())
         escalating = staying = bool(flagged)
     # `rejected` before `unregistered`, so a project moving between them swaps in one run.
     for rule in [Flag.Rule.REJECTED, *[r for r in rules.RULES if r != Flag.Rule.REJECTED]]:

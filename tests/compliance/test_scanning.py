@@ -450,18 +450,13 @@ def test_two_concurrent_scans_on_postgresql_leave_the_same_rows_as_one(
 def test_a_sweep_on_postgresql_decides_every_rule_in_one_statement(overdue, contractor_a):
     covered = factories.make_project(contractor=contractor_a, spk_date=SPK)
     register(covered, paid=True)
-    statements = []
-
-    def record(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
+    with CaptureQueriesContext(connection) as captured:
         first = scan_projects(now=at(SPK + timedelta(days=60)))
         score = ComplianceFlag.objects.get(project=overdue).exposure_score
         # The table lives until the transaction ends: a second sweep in the same one (this
         # test's) replaces it. The next day the overdue project's flag stays, rescored.
         second = scan_projects(now=at(SPK + timedelta(days=61)))
+    statements = [query["sql"] for query in captured.captured_queries]
     assert sum("CREATE TEMPORARY TABLE" in sql for sql in statements) == 2
     assert {f.rule for f in open_flags(overdue)} == {Rule.UNREGISTERED}
     assert not open_flags(covered, Rule.UNREGISTERED)
@@ -490,18 +485,13 @@ def test_a_sweep_opens_flags_without_reading_the_flag_table_it_writes(overdue, c
     reopened = factories.make_project(contractor=contractor_a, spk_date=SPK)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE compliance_complianceflag")
-    statements = []
-
-    def record(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
+    with CaptureQueriesContext(connection) as captured:
         scan_projects(now=at(SPK + timedelta(days=60)))
         ComplianceFlag.objects.filter(project=reopened).update(
             resolved_at=at(SPK + timedelta(days=60)), resolution="staff"
         )
         second = scan_projects(now=at(SPK + timedelta(days=61)))
+    statements = [query["sql"] for query in captured.captured_queries]
     openings = [sql for sql in statements if sql.lstrip().startswith("WITH new_flags")]
     assert openings
     for sql in openings:
